@@ -170,3 +170,17 @@ def _walk(el: object, parts: list[str]) -> None:
 
 def _unescape(text: str) -> str:
     return html_lib.unescape(text)
+
+
+def added_spans(before: str, after: str) -> list[tuple[int, int]]:
+    """Character spans of ``after`` holding words that ``before`` did not have."""
+    old = [m.group().casefold() for m in _WORD.finditer(before)]
+    new = list(_WORD.finditer(after))
+    matcher = difflib.SequenceMatcher(
+        None, old, [m.group().casefold() for m in new], autojunk=False
+    )
+    spans = []
+    for op, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if op in ("replace", "insert") and j2 > j1:
+            spans.append((new[j1].start(), new[j2 - 1].end()))
+    return spans

@@ -1,0 +1,354 @@
+"""The ``newsmon`` command: run, subscribe, keywords, check, status.
+
+Exit status: 0 success, 1 a runtime failure (Redis unreachable, a source failed with --once,
+nothing matched for ``keywords test``), 2 a usage or config error (named file, key and reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from monitor import daemon, logs
+from monitor.config import NAME_PATTERN, Config, load_config
+from monitor.documents import Parsed, read_source
+from monitor.errors import ConfigError, NewsmonError, QueryError, StoreError
+from monitor.fetch import Failed, Fetched, Fetcher, NotModified
+from monitor.query import KeywordSpec, Matcher, snippets
+from monitor.render import alert_text
+from monitor.snapshots import OfflineMonitor
+from monitor.store import Store
+
+log = structlog.get_logger("newsmon")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``newsmon`` console script."""
+    args = _parser().parse_args(argv)
+    logs.configure(args.log_level or os.environ.get("NEWSMON_LOG_LEVEL", "info"))
+    try:
+        return int(asyncio.run(args.handler(args)))
+    except ConfigError as exc:
+        print(f"newsmon: config error: {exc}", file=sys.stderr)
+        return 2
+    except QueryError as exc:
+        print(f"newsmon: invalid query: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"newsmon: {exc}", file=sys.stderr)
+        return 1
+    except NewsmonError as exc:
+        print(f"newsmon: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        help="config file (default: $NEWSMON_CONFIG or config/monitor.toml)",
+    )
+    common.add_argument(
+        "--log-level", default=argparse.SUPPRESS, help="debug, info, warning, error"
+    )
+    parser = argparse.ArgumentParser(
+        prog="newsmon",
+        parents=[common],
+        description="Watch news feeds and live blogs; publish an alert per change to Redis.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common], help="run the monitor daemon")
+    run.add_argument("--once", action="store_true", help="poll every source once and exit")
+    run.set_defaults(handler=_run)
+
+    subscribe = sub.add_parser("subscribe", parents=[common], help="print alerts as they come")
+    subscribe.add_argument("--json", action="store_true", help="one JSON object a line")
+    subscribe.add_argument("--term", action="append", default=[], metavar="NAME")
+    subscribe.add_argument("--source", action="append", default=[], metavar="NAME")
+    subscribe.add_argument("--replay", type=_count, default=0, metavar="N")
+    subscribe.add_argument("--count", type=_count, default=0, metavar="N", help="stop after N")
+    subscribe.set_defaults(handler=_subscribe)
+
+    _keywords_parser(sub, common)
+
+    check = sub.add_parser(
+        "check", parents=[common], help="diff two snapshots offline and print the alerts"
+    )
+    check.add_argument("old", help="path or URL of the earlier snapshot")
+    check.add_argument("new", help="path or URL of the later snapshot")
+    check.add_argument("--kind", choices=["auto", "feed", "page"], default="auto")
+    check.add_argument(
+        "--keyword", action="append", default=[], metavar="NAME=QUERY", help="also watch this"
+    )
+    check.add_argument("--json", action="store_true", help="one JSON object a line")
+    check.set_defaults(handler=_check)
+
+    status = sub.add_parser("status", parents=[common], help="each source's last poll and counts")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_status)
+    return parser
+
+
+def _keywords_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    keywords = sub.add_parser("keywords", parents=[common], help="manage the watched keywords")
+    ksub = keywords.add_subparsers(dest="action", required=True, metavar="ACTION")
+    klist = ksub.add_parser("list", parents=[common], help="list the watched keywords")
+    klist.add_argument("--json", action="store_true")
+    klist.set_defaults(handler=_keywords_list)
+    add = ksub.add_parser("add", parents=[common], help="watch a keyword (or change its query)")
+    add.add_argument("name")
+    add.add_argument("query")
+    add.add_argument("--language", default="english", help='stemming language, or "none"')
+    add.set_defaults(handler=_keywords_add)
+    remove = ksub.add_parser("remove", parents=[common], help="stop watching a keyword")
+    remove.add_argument("name")
+    remove.set_defaults(handler=_keywords_remove)
+    test = ksub.add_parser("test", parents=[common], help="show what a query matches")
+    test.add_argument("query")
+    test.add_argument("text", nargs="?", help="text to match (or --file / --url)")
+    test.add_argument("--file", type=Path, help="a page, feed or text file")
+    test.add_argument("--url", help="a page or feed to fetch")
+    test.add_argument("--language", default="english")
+    test.set_defaults(handler=_keywords_test)
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
+
+
+def _config(args: argparse.Namespace, *, missing_ok: bool = False) -> Config:
+    return load_config(getattr(args, "config", None), missing_ok=missing_ok)
+
+
+# run -------------------------------------------------------------------------------------
+
+
+async def _run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if not config.sources:
+        log.warning("no sources configured", config=str(config.path))
+    return await daemon.run(config, once=args.once)
+
+
+# subscribe -------------------------------------------------------------------------------
+
+
+async def _subscribe(args: argparse.Namespace) -> int:
+    config = _config(args, missing_ok=True)
+    async with daemon.open_store(config) as store:
+        return await _follow(store, args)
+
+
+async def _follow(store: Store, args: argparse.Namespace) -> int:
+    shown = 0
+    replay = await store.last_alerts(args.replay) if args.replay else []
+    last = replay[-1][0] if replay else await store.last_stream_id()
+    pending = replay
+    delay = 0.5
+    while True:
+        for _eid, alert in pending:
+            if _wanted(alert, args):
+                _print_alert(alert, args.json)
+                shown += 1
+                if args.count and shown >= args.count:
+                    return 0
+        try:
+            pending = await store.read_alerts(last, block_ms=1000)
+            delay = 0.5
+        except StoreError as exc:
+            # The stream keeps everything: after reconnecting we go on from the last id seen.
+            print(f"newsmon: {exc}; reconnecting in {delay:.1f}s", file=sys.stderr, flush=True)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+            pending = []
+        if pending:
+            last = pending[-1][0]
+
+
+def _wanted(alert: dict[str, Any], args: argparse.Namespace) -> bool:
+    if args.source and alert.get("source") not in args.source:
+        return False
+    if args.term:
+        names = {t.get("name") for t in alert.get("terms", [])}
+        return bool(names & set(args.term))
+    return True
+
+
+def _print_alert(alert: dict[str, Any], as_json: bool) -> None:
+    text = json.dumps(alert, ensure_ascii=False) if as_json else alert_text(alert) + "\n"
+    print(text, flush=True)
+
+
+# keywords --------------------------------------------------------------------------------
+
+
+async def _keywords_list(args: argparse.Namespace) -> int:
+    config = _config(args, missing_ok=True)
+    async with daemon.open_store(config) as store:
+        specs = await store.keywords()
+    if args.json:
+        for s in specs:
+            print(json.dumps({"name": s.name, "query": s.query, "language": s.language}))
+    elif not specs:
+        print("no keywords (add one with: newsmon keywords add NAME QUERY)")
+    else:
+        width = max(len(s.name) for s in specs)
+        for s in specs:
+            lang = "" if s.language == "english" else f"  [{s.language}]"
+            print(f"{s.name:<{width}}  {s.query}{lang}")
+    return 0
+
+
+async def _keywords_add(args: argparse.Namespace) -> int:
+    if not NAME_PATTERN.match(args.name):
+        raise ConfigError(f"keyword name {args.name!r} must be letters, digits, '-', '_' or '.'")
+    spec = KeywordSpec(args.name, args.query, args.language)
+    Matcher([spec])  # refuses an invalid query before anything is stored
+    config = _config(args, missing_ok=True)
+    async with daemon.open_store(config) as store:
+        await store.put_keywords([spec], announce="add")
+    print(f"watching {spec.name}: {spec.query}")
+    return 0
+
+
+async def _keywords_remove(args: argparse.Namespace) -> int:
+    config = _config(args, missing_ok=True)
+    async with daemon.open_store(config) as store:
+        removed = await store.remove_keyword(args.name)
+    if not removed:
+        print(f"newsmon: no keyword named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"removed {args.name}")
+    return 0
+
+
+async def _keywords_test(args: argparse.Namespace) -> int:
+    matcher = Matcher([KeywordSpec("query", args.query, args.language)])
+    config = _config(args, missing_ok=True)
+    if args.text is not None:
+        texts = [("text", args.text)]
+    elif args.file or args.url:
+        parsed = await _snapshot(config, str(args.file or args.url), "auto")
+        texts = [
+            (b.headline or doc.title or doc.id, f"{b.headline}\n{b.text}")
+            for doc in parsed.documents
+            for b in doc.blocks
+        ]
+    else:
+        raise ConfigError("give the TEXT to match, or --file PATH, or --url URL")
+    found = 0
+    for label, text in texts:
+        hits = matcher.match(text).get("query")
+        if hits is None:
+            continue
+        found += hits.count
+        print(f"{label}: {hits.count} match{'es' if hits.count != 1 else ''}")
+        for snippet in snippets(text, hits.spans):
+            print(f"    {snippet}")
+    if not found:
+        print("no match")
+    return 0 if found else 1
+
+
+# check -----------------------------------------------------------------------------------
+
+
+async def _check(args: argparse.Namespace) -> int:
+    config = _config(args, missing_ok=True)
+    specs = list(config.keywords) + [_keyword_option(k) for k in args.keyword]
+    monitor = OfflineMonitor(Matcher(specs))
+    monitor.feed(await _snapshot(config, args.old, args.kind))
+    alerts = monitor.feed(await _snapshot(config, args.new, args.kind))
+    for alert in alerts:
+        _print_alert(alert, args.json)
+    if not args.json:
+        print(f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}")
+    return 0
+
+
+def _keyword_option(value: str) -> KeywordSpec:
+    name, sep, query = value.partition("=")
+    if not sep or not name.strip() or not query.strip():
+        raise ConfigError(f"--keyword {value!r}: must be NAME=QUERY")
+    return KeywordSpec(name.strip(), query.strip())
+
+
+async def _snapshot(config: Config, where: str, kind: str) -> Parsed:
+    m = config.monitor
+    async with Fetcher(timeout=m.timeout, max_bytes=m.max_bytes, user_agent=m.user_agent) as f:
+        got = await f.fetch(where)
+    if isinstance(got, Failed):
+        raise NewsmonError(f"{where}: {got.error}")
+    if isinstance(got, NotModified) or not isinstance(got, Fetched):
+        raise NewsmonError(f"{where}: unexpected answer")
+    return await asyncio.to_thread(read_source, kind, got.body, where, got.content_type)
+
+
+# status ----------------------------------------------------------------------------------
+
+
+async def _status(args: argparse.Namespace) -> int:
+    config = _config(args, missing_ok=True)
+    async with daemon.open_store(config) as store:
+        names = sorted({s.name for s in config.sources} | set(await store.source_names()))
+        rows = []
+        for name in names:
+            state = await store.load_source(name)
+            docs = await store.document_count(name)
+            rows.append(_status_row(name, state, docs, name in {s.name for s in config.sources}))
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    if not rows:
+        print("no sources")
+    for row in rows:
+        print(_status_text(row))
+    return 0
+
+
+def _status_row(name: str, state: Any, docs: int, configured: bool) -> dict[str, Any]:
+    return {
+        "source": name,
+        "configured": configured,
+        "last_poll": state.last_poll,
+        "last_status": state.last_status,
+        "last_http": state.last_http,
+        "last_ok": state.last_ok,
+        "last_error": state.last_error,
+        "last_error_at": state.last_error_at,
+        "polls": state.polls,
+        "alerts": state.alerts,
+        "documents": docs,
+    }
+
+
+def _status_text(row: dict[str, Any]) -> str:
+    head = f"{row['source']}{'' if row['configured'] else ' (no longer configured)'}"
+    lines = [
+        head,
+        f"    last poll  {row['last_poll'] or 'never'}  {row['last_status'] or ''}"
+        f"{'  HTTP ' + str(row['last_http']) if row['last_http'] else ''}",
+        f"    polls {row['polls']}  alerts {row['alerts']}  documents {row['documents']}",
+    ]
+    if row["last_error"]:
+        lines.append(f"    last error {row['last_error_at']}: {row['last_error']}")
+    return "\n".join(lines)

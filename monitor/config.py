@@ -1,0 +1,360 @@
+"""The config file, parsed once at the edge into frozen typed values.
+
+Every error names the file, the key and what is wrong, e.g.
+``sources[2].interval: must be a duration like "90s" or "5m" (config/monitor.toml)``, and is
+raised before anything starts. Environment variables override the file where a deployment
+needs it: ``NEWSMON_CONFIG`` (the file), ``NEWSMON_REDIS_URL`` and ``NEWSMON_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from monitor.errors import ConfigError, QueryError
+from monitor.query import KeywordSpec, Matcher
+
+DEFAULT_PATH = Path("config/monitor.toml")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RedisConfig:
+    """Where alerts and state go; ``url`` None means the embedded server."""
+
+    url: str | None = None
+    prefix: str = "newsmon"
+    stream_maxlen: int = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorConfig:
+    """Defaults for polling every source."""
+
+    interval: float = 300.0
+    timeout: float = 20.0
+    max_bytes: int = 10_000_000
+    user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon)"
+    concurrency: int = 50
+    jitter: float = 10.0
+    workers: int = 0  # parse worker processes; 0 = one per core, 1 = parse in-process
+    data_dir: Path = Path("~/.local/share/newsmon")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One watched feed or page."""
+
+    name: str
+    url: str
+    kind: str = "feed"
+    interval: float | None = None
+    alert_on_first_poll: bool = False
+    follow_links: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration, validated."""
+
+    path: Path | None
+    redis: RedisConfig
+    monitor: MonitorConfig
+    sources: tuple[SourceConfig, ...]
+    keywords: tuple[KeywordSpec, ...]
+
+    def interval_of(self, source: SourceConfig) -> float:
+        """The poll interval of a source: its own, or the monitor's default."""
+        return source.interval if source.interval is not None else self.monitor.interval
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from a duration such as "90s", "5m", "1.5h" or a bare number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError('must be a duration like "90s" or "5m"')
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.match(value)):
+        seconds = float(m.group(1)) * _DURATION_UNITS[m.group(2) or "s"]
+    else:
+        raise ValueError('must be a duration like "90s" or "5m"')
+    if seconds <= 0:
+        raise ValueError("must be longer than zero")
+    return seconds
+
+
+def parse_size(value: object) -> int:
+    """Bytes from a size such as "10MB", "512KiB" or a bare number of bytes."""
+    if isinstance(value, bool):
+        raise ValueError('must be a size like "10MB" or a number of bytes')
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str) and (m := _SIZE.match(value)):
+        size = int(float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()])
+    else:
+        raise ValueError('must be a size like "10MB" or a number of bytes')
+    if size <= 0:
+        raise ValueError("must be larger than zero")
+    return size
+
+
+def config_path(explicit: str | Path | None, env: Mapping[str, str]) -> Path:
+    """The config file to read: --config, else NEWSMON_CONFIG, else config/monitor.toml."""
+    if explicit:
+        return Path(explicit)
+    if env.get("NEWSMON_CONFIG"):
+        return Path(env["NEWSMON_CONFIG"])
+    return DEFAULT_PATH
+
+
+def load_config(
+    path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    missing_ok: bool = False,
+) -> Config:
+    """Read and validate the config; ``missing_ok`` gives an empty config for a missing file."""
+    env = os.environ if env is None else env
+    file = config_path(path, env)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if not missing_ok:
+            raise ConfigError(
+                "config file not found (give --config PATH or set NEWSMON_CONFIG)", path=str(file)
+            ) from None
+        return _apply_env(Config(None, RedisConfig(), MonitorConfig(), (), ()), env, file)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", path=str(file)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=str(file)) from exc
+    return _apply_env(_build(raw, file), env, file)
+
+
+def config_from_mapping(raw: Mapping[str, Any], path: Path | None = None) -> Config:
+    """Validate an already-parsed TOML mapping (for tests and tools)."""
+    return _build(raw, path)
+
+
+def _apply_env(config: Config, env: Mapping[str, str], file: Path) -> Config:
+    redis, monitor = config.redis, config.monitor
+    if env.get("NEWSMON_REDIS_URL"):
+        url = env["NEWSMON_REDIS_URL"]
+        _check_redis_url(url, "NEWSMON_REDIS_URL", str(file))
+        redis = RedisConfig(url, redis.prefix, redis.stream_maxlen)
+    if env.get("NEWSMON_DATA_DIR"):
+        monitor = _replace_data_dir(monitor, Path(env["NEWSMON_DATA_DIR"]))
+    return Config(config.path, redis, monitor, config.sources, config.keywords)
+
+
+def _replace_data_dir(monitor: MonitorConfig, data_dir: Path) -> MonitorConfig:
+    return MonitorConfig(
+        monitor.interval,
+        monitor.timeout,
+        monitor.max_bytes,
+        monitor.user_agent,
+        monitor.concurrency,
+        monitor.jitter,
+        monitor.workers,
+        data_dir,
+    )
+
+
+class _Reader:
+    """Typed access to one TOML table, with errors that name the file and the key."""
+
+    def __init__(self, table: Mapping[str, Any], where: str, path: Path | None) -> None:
+        self.table, self.where, self.path = table, where, path
+
+    def fail(self, key: str | None, message: str) -> ConfigError:
+        name = f"{self.where}.{key}" if key and self.where else (key or self.where)
+        return ConfigError(message, path=str(self.path) if self.path else None, key=name)
+
+    def only(self, *allowed: str) -> None:
+        for key in self.table:
+            if key not in allowed:
+                known = ", ".join(allowed)
+                raise self.fail(key, f"unknown key (known keys here: {known})")
+
+    def get(self, key: str, kind: type[T], default: T) -> T:
+        value = self.table.get(key, default)
+        if kind is int and isinstance(value, bool):
+            raise self.fail(key, "must be a whole number, not true/false")
+        if not isinstance(value, kind):
+            raise self.fail(key, f"must be {_kind_name(kind)}, not {_kind_name(type(value))}")
+        return value
+
+    def required(self, key: str) -> str:
+        if key not in self.table:
+            raise self.fail(key, "is required")
+        value = self.get(key, str, "")
+        if not value.strip():
+            raise self.fail(key, "must not be empty")
+        return value
+
+    def convert(self, key: str, fn: Callable[[object], T], default: T) -> T:
+        if key not in self.table:
+            return default
+        try:
+            return fn(self.table[key])
+        except ValueError as exc:
+            raise self.fail(key, str(exc)) from None
+
+
+def _kind_name(kind: type) -> str:
+    names = {str: "a string", int: "a whole number", bool: "true or false", float: "a number"}
+    return names.get(kind, {dict: "a table", list: "a list"}.get(kind, kind.__name__))
+
+
+def _build(raw: Mapping[str, Any], path: Path | None) -> Config:
+    top = _Reader(raw, "", path)
+    top.only("redis", "monitor", "sources", "keywords")
+    redis = _redis(_Reader(top.get("redis", dict, {}), "redis", path))
+    monitor = _monitor(_Reader(top.get("monitor", dict, {}), "monitor", path), path)
+    sources = _sources(top.get("sources", list, []), path)
+    keywords = _keywords(top.get("keywords", list, []), path)
+    return Config(path, redis, monitor, sources, keywords)
+
+
+def _redis(r: _Reader) -> RedisConfig:
+    r.only("url", "prefix", "stream_maxlen")
+    url = r.get("url", str, "").strip() or None
+    if url:
+        _check_redis_url(url, "redis.url", str(r.path) if r.path else None)
+    prefix = r.get("prefix", str, "newsmon")
+    if not NAME_PATTERN.match(prefix):
+        raise r.fail("prefix", "must be letters, digits, '-', '_' or '.'")
+    maxlen = r.get("stream_maxlen", int, 100_000)
+    if maxlen < 100:
+        raise r.fail("stream_maxlen", "must be at least 100")
+    return RedisConfig(url, prefix, maxlen)
+
+
+def _check_redis_url(url: str, key: str, path: str | None) -> None:
+    if not re.match(r"^(redis|rediss|unix)://", url):
+        raise ConfigError(
+            "must start with redis://, rediss:// or unix:// (or be empty for the embedded server)",
+            path=path,
+            key=key,
+        )
+
+
+def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
+    r.only(
+        "interval",
+        "timeout",
+        "max_bytes",
+        "user_agent",
+        "concurrency",
+        "jitter",
+        "workers",
+        "data_dir",
+    )
+    base = MonitorConfig()
+    jitter = r.convert("jitter", _non_negative_duration, base.jitter)
+    concurrency = r.get("concurrency", int, base.concurrency)
+    if not 1 <= concurrency <= 1000:
+        raise r.fail("concurrency", "must be between 1 and 1000")
+    workers = r.get("workers", int, base.workers)
+    if not 0 <= workers <= 64:
+        raise r.fail("workers", "must be between 0 and 64")
+    data_dir = Path(r.get("data_dir", str, str(base.data_dir))).expanduser()
+    if path is not None and not data_dir.is_absolute():
+        data_dir = path.parent / data_dir
+    return MonitorConfig(
+        interval=r.convert("interval", parse_duration, base.interval),
+        timeout=r.convert("timeout", parse_duration, base.timeout),
+        max_bytes=r.convert("max_bytes", parse_size, base.max_bytes),
+        user_agent=r.get("user_agent", str, base.user_agent),
+        concurrency=concurrency,
+        jitter=jitter,
+        workers=workers,
+        data_dir=data_dir,
+    )
+
+
+def _non_negative_duration(value: object) -> float:
+    if value in (0, "0", "0s"):
+        return 0.0
+    return parse_duration(value)
+
+
+def _tables(items: list[Any], section: str, path: Path | None) -> list[_Reader]:
+    readers = []
+    for i, item in enumerate(items):
+        where = f"{section}[{i}]"
+        if not isinstance(item, dict):
+            raise ConfigError("must be a table", path=str(path) if path else None, key=where)
+        readers.append(_Reader(item, where, path))
+    return readers
+
+
+def _sources(items: list[Any], path: Path | None) -> tuple[SourceConfig, ...]:
+    sources: list[SourceConfig] = []
+    seen: set[str] = set()
+    for r in _tables(items, "sources", path):
+        r.only("name", "url", "kind", "interval", "alert_on_first_poll", "follow_links")
+        name = r.required("name")
+        if not NAME_PATTERN.match(name):
+            raise r.fail("name", "must be letters, digits, '-', '_' or '.' (at most 80)")
+        if name in seen:
+            raise r.fail("name", f"duplicate source name {name!r}")
+        seen.add(name)
+        kind = r.get("kind", str, "feed")
+        if kind not in ("feed", "page"):
+            raise r.fail("kind", 'must be "feed" or "page"')
+        url = r.required("url")
+        if re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I) and not re.match(
+            r"^(https?|file)://", url, re.I
+        ):
+            raise r.fail("url", "must be http://, https://, file:// or a path")
+        sources.append(
+            SourceConfig(
+                name=name,
+                url=url,
+                kind=kind,
+                interval=r.convert("interval", parse_duration, None),
+                alert_on_first_poll=r.get("alert_on_first_poll", bool, False),
+                follow_links=r.get("follow_links", bool, False),
+            )
+        )
+    return tuple(sources)
+
+
+def _keywords(items: list[Any], path: Path | None) -> tuple[KeywordSpec, ...]:
+    specs: list[KeywordSpec] = []
+    seen: set[str] = set()
+    for r in _tables(items, "keywords", path):
+        r.only("name", "query", "language")
+        name = r.required("name")
+        if not NAME_PATTERN.match(name):
+            raise r.fail("name", "must be letters, digits, '-', '_' or '.' (at most 80)")
+        if name in seen:
+            raise r.fail("name", f"duplicate keyword name {name!r}")
+        seen.add(name)
+        spec = KeywordSpec(name, r.required("query"), r.get("language", str, "english"))
+        try:
+            Matcher([spec])
+        except QueryError as exc:
+            raise r.fail("query", str(exc)) from None
+        specs.append(spec)
+    return tuple(specs)

@@ -1,0 +1,44 @@
+"""Fetched bytes → documents: a feed's items, or a page as one document of update blocks.
+
+A top-level pure function, so the pipeline can run it in a worker process (feed parsing is
+the CPU hot spot) and ``newsmon check`` can run it with no I/O at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.extract import extract_page
+from monitor.models import Document
+from monitor.parse import looks_like_feed, parse_feed
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What one fetched body holds."""
+
+    title: str
+    documents: tuple[Document, ...]
+    item_hashes: frozenset[str] = frozenset()
+    skipped: int = 0
+
+
+def read_source(
+    kind: str,
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> Parsed:
+    """Parse a feed (only the items whose raw hash is not in ``skip``) or extract a page."""
+    if kind == "auto":
+        kind = "feed" if looks_like_feed(body, content_type) else "page"
+    if kind == "feed":
+        feed = parse_feed(body, url, skip)
+        return Parsed(feed.title, feed.documents, feed.item_hashes, feed.skipped)
+    page = extract_page(body, url, content_type)
+    # The page's id is the URL it is watched at: a canonical URL may change, the watch does not.
+    doc = Document(
+        id=url, url=page.url, title=page.title, blocks=page.blocks, published=page.published
+    )
+    return Parsed(page.title, (doc,))

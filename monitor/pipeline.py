@@ -1,0 +1,222 @@
+"""One poll of one source, end to end: fetch → parse → diff → match → alerts → commit.
+
+The poller takes its fetcher, store, matcher and clock as arguments (tests hand it real local
+ones), and it never raises for a source's problems: every outcome, a failure included, is a
+``PollResult`` and one log line. Parsing runs off the event loop, in a worker pool when given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from monitor.alerts import block_text, build_alerts
+from monitor.config import SourceConfig
+from monitor.diff import diff_document
+from monitor.documents import Parsed, read_source
+from monitor.errors import NewsmonError, StoreError
+from monitor.fetch import Failed, Fetched, Fetcher, NotModified, Validators
+from monitor.models import BlockState, DocState
+from monitor.query import Matcher, TermHits
+from monitor.store import Commit, SourceState, Store
+
+log = structlog.get_logger("newsmon.poll")
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The current time, in UTC."""
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, to the millisecond."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """The outcome of one poll, as logged."""
+
+    source: str
+    status: str  # changed, ok, baseline, not_modified, unchanged, failed
+    http_status: int | None = None
+    items: int = 0
+    skipped: int = 0
+    alerts: int = 0
+    duration_ms: float = 0.0
+    error: str | None = None
+    retry_after: float | None = None
+
+
+class HitCache:
+    """Keyword hits per block text, kept across polls: unchanged blocks are matched once."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[int, str], dict[str, TermHits]] = OrderedDict()
+
+    def hits(self, matcher: Matcher, block: BlockState) -> dict[str, TermHits]:
+        key = (id(matcher), block.hash)
+        found = self._entries.get(key)
+        if found is None:
+            found = matcher.match(block_text(block))
+            self._entries[key] = found
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        return found
+
+
+class Poller:
+    """Polls sources one at a time each, committing each poll's alerts and state atomically."""
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        matcher: Callable[[], Matcher],
+        *,
+        executor: Executor | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.matcher = matcher
+        self.executor = executor
+        self.clock = clock
+        self.cache = HitCache()
+
+    async def poll(self, source: SourceConfig) -> PollResult:
+        """Poll one source; never raises for the source's problems."""
+        started = time.perf_counter()
+        try:
+            result = await self._poll(source)
+        except StoreError as exc:
+            result = PollResult(source.name, "failed", error=str(exc))
+        except NewsmonError as exc:
+            result = await self._failed(source, None, str(exc))
+        except Exception as exc:  # a bug or a hostile input must not stop the daemon
+            log.exception("poll crashed", source=source.name)
+            result = await self._failed(source, None, f"internal error: {exc!r}")
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        result = replace(result, duration_ms=ms)
+        _log(result)
+        return result
+
+    async def _poll(self, source: SourceConfig) -> PollResult:
+        state = await self.store.load_source(source.name)
+        validators = Validators(state.etag, state.last_modified)
+        fetched = await self.fetcher.fetch(source.url, validators)
+        if isinstance(fetched, Failed):
+            return await self._failed(source, fetched.status, fetched.error, fetched.retry_after)
+        if isinstance(fetched, NotModified):
+            await self.store.record(source.name, self._ok_fields("not_modified", fetched.status))
+            return PollResult(source.name, "not_modified", fetched.status)
+        return await self._fetched(source, state, fetched)
+
+    async def _fetched(self, source: SourceConfig, state: SourceState, got: Fetched) -> PollResult:
+        body_hash = hashlib.sha256(got.body).hexdigest()[:32]
+        fields = self._ok_fields("unchanged", got.status) | _validator_fields(got.validators)
+        cleared = [k for k, v in _validator_pairs(got.validators) if v is None]
+        if body_hash == state.body_hash and state.baselined:
+            await self.store.record(source.name, fields, cleared)
+            return PollResult(source.name, "unchanged", got.status)
+        parsed = await self._parse(
+            source, got, state.item_hashes if state.baselined else frozenset()
+        )
+        baseline = not state.baselined and not source.alert_on_first_poll
+        states, alerts = await self._diff(source, parsed, baseline)
+        status = "baseline" if baseline else ("changed" if alerts else "ok")
+        fields |= {
+            "last_status": status,
+            "body_hash": body_hash,
+            "item_hashes": json.dumps(sorted(parsed.item_hashes)),
+            "baselined": "1",
+        }
+        await self.store.commit(Commit(source.name, states, alerts, fields, cleared))
+        return PollResult(
+            source.name, status, got.status, len(parsed.documents), parsed.skipped, len(alerts)
+        )
+
+    async def _parse(self, source: SourceConfig, got: Fetched, skip: frozenset[str]) -> Parsed:
+        loop = asyncio.get_running_loop()
+        args = (source.kind, got.body, got.final_url, got.content_type, skip)
+        return await loop.run_in_executor(self.executor, read_source, *args)
+
+    async def _diff(
+        self, source: SourceConfig, parsed: Parsed, baseline: bool
+    ) -> tuple[list[DocState], list[dict[str, Any]]]:
+        prev = await self.store.load_docs(source.name, [d.id for d in parsed.documents])
+        matcher = self.matcher()
+
+        def hits(block: BlockState) -> dict[str, TermHits]:
+            return self.cache.hits(matcher, block)
+
+        now = iso(self.clock())
+        states: list[DocState] = []
+        alerts: list[dict[str, Any]] = []
+        for doc in parsed.documents:
+            before = prev.get(doc.id)
+            diff = diff_document(before, doc, baseline=baseline)
+            if diff.changed:
+                states.append(diff.state)
+            alerts += build_alerts(source.name, before, diff.changes, hits, now)
+        return states, alerts
+
+    async def _failed(
+        self,
+        source: SourceConfig,
+        status: int | None,
+        error: str,
+        retry_after: float | None = None,
+    ) -> PollResult:
+        now = iso(self.clock())
+        fields = {"last_poll": now, "last_status": "failed", "last_error": error}
+        fields |= {"last_error_at": now, "last_http": str(status or "")}
+        try:
+            await self.store.record(source.name, fields)
+        except StoreError as exc:
+            error = f"{error}; and the failure could not be recorded: {exc}"
+        return PollResult(source.name, "failed", status, error=error, retry_after=retry_after)
+
+    def _ok_fields(self, status: str, http: int) -> dict[str, str]:
+        now = iso(self.clock())
+        return {"last_poll": now, "last_ok": now, "last_status": status, "last_http": str(http)}
+
+
+def _validator_pairs(v: Validators) -> list[tuple[str, str | None]]:
+    return [("etag", v.etag), ("last_modified", v.last_modified)]
+
+
+def _validator_fields(v: Validators) -> dict[str, str]:
+    return {k: value for k, value in _validator_pairs(v) if value is not None}
+
+
+def _log(result: PollResult) -> None:
+    """The one canonical log line of a poll."""
+    level = log.warning if result.status == "failed" else log.info
+    extra = {"error": result.error} if result.error else {}
+    level(
+        "poll",
+        source=result.source,
+        status=result.status,
+        http_status=result.http_status,
+        items=result.items,
+        skipped=result.skipped,
+        alerts=result.alerts,
+        duration_ms=result.duration_ms,
+        **extra,
+    )

@@ -1,0 +1,96 @@
+"""Shared fixtures: a real redis-server for the session, a key prefix per test, HTTP servers.
+
+The session starts its own redis-server on a free port (or uses ``REDIS_URL`` when set) and
+never flushes anything: every test works under its own key prefix and deletes only those keys.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from monitor.embedded import redis_server_binary
+from monitor.store import Store, connect
+from tests.httpserver import free_port, http_server  # noqa: F401  (a fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT.parent / "shared" / "seed" / "liveblog-article.txt"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis for the session: $REDIS_URL, or a redis-server started on a free port."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    workdir = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    command = [
+        redis_server_binary(),
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--save", "",
+        "--appendonly", "no",
+        "--dir", str(workdir),
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("the test redis-server did not start") from None
+            time.sleep(0.05)
+    client.close()
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards (nothing else is)."""
+    name = f"t{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{name}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+async def store(redis_url: str, prefix: str) -> AsyncIterator[Store]:
+    """A Store on the session's Redis under this test's prefix."""
+    client = connect(redis_url)
+    yield Store(client, prefix, stream_maxlen=1000)
+    await client.aclose()
+
+
+@pytest.fixture
+def seed_text() -> str:
+    """The seed live blog, or a skip where ../shared is not beside the checkout."""
+    if not SEED.exists():
+        pytest.skip(f"seed article not found at {SEED}")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def newsmon_cmd() -> list[str]:
+    """How to run the newsmon command as a real process."""
+    exe = shutil.which("newsmon", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "monitor"]
