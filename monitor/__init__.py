@@ -1,0 +1,26 @@
+"""newsmon: watch news feeds and live blogs, publish one alert per change to Redis.
+
+The public Python surface is small on purpose: the config loader, the keyword spec, a
+subscribe helper, and the alert format's JSON Schema. Everything else is the ``newsmon``
+command's business and may change.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from monitor.client import subscribe
+from monitor.config import Config, load_config
+from monitor.query import KeywordSpec
+
+__all__ = ["Config", "KeywordSpec", "alert_schema", "load_config", "subscribe"]
+__version__ = "0.1.0"
+
+
+def alert_schema() -> dict[str, Any]:
+    """The JSON Schema of an alert (also in docs/alert.schema.json)."""
+    text = resources.files("monitor").joinpath("schema/alert.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema

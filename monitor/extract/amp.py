@@ -1,0 +1,42 @@
+"""AMP live lists: ``amp-live-list [items] > *``, whose ids the AMP spec says never change.
+
+``data-sort-time`` is the first-published time, ``data-update-time`` the last edit, and
+``data-tombstone`` marks an update the publisher deleted.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from monitor.extract import element, ids
+from monitor.extract.dates import iso
+from monitor.extract.tree import tag_of
+from monitor.models import Block
+
+
+def extract(root: HtmlElement, page_url: str) -> list[Block]:
+    """One block per live-list item, tombstones included."""
+    blocks: list[Block] = []
+    for live_list in root.iter("amp-live-list"):
+        for container in live_list:
+            if tag_of(container) and container.get("items") is not None:
+                blocks.extend(_block(item, page_url) for item in container if tag_of(item))
+    return blocks
+
+
+def _block(item: HtmlElement, page_url: str) -> Block:
+    fields = element.read(item, page_url)
+    raw_id = item.get("id")
+    native = ids.from_element_id(raw_id, prefixed_only=False) or ids.from_attribute(raw_id)
+    return Block(
+        id=native,
+        headline=fields.headline,
+        text=fields.text,
+        published=iso(item.get("data-sort-time") or "") or fields.published,
+        modified=iso(item.get("data-update-time") or "") or fields.modified,
+        byline=fields.byline,
+        credits=fields.credits,
+        url=fields.url,
+        extractor="amp",
+        tombstone=item.get("data-tombstone") is not None,
+    )

@@ -1,0 +1,62 @@
+"""Updates marked up as microdata: ``[itemprop~=liveBlogUpdate]`` (legacy Guardian, CMS)."""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from monitor.extract import body, element, ids, noise
+from monitor.extract.tree import paragraphs, tag_of
+from monitor.models import Block
+
+
+def extract(root: HtmlElement, page_url: str) -> list[Block]:
+    """One block per ``liveBlogUpdate`` item, skipping summary items."""
+    blocks = []
+    for el in root.iter():
+        props = (el.get("itemprop") or "").split() if tag_of(el) else []
+        if "liveBlogUpdate" in props and not noise.is_summary_element(el):
+            blocks.append(_block(el, page_url))
+    return blocks
+
+
+def _native_id(el: HtmlElement) -> str | None:
+    native = ids.from_reference(el.get("itemid"))
+    native = native or ids.from_element_id(el.get("id"), prefixed_only=False)
+    if native:
+        return native
+    for node in el.iter():
+        if tag_of(node) and node.get("itemprop") == "url":
+            return ids.from_reference(node.get("href") or node.get("content"))
+    return None
+
+
+def _prop(el: HtmlElement, name: str) -> HtmlElement | None:
+    for node in el.iter():
+        if node is not el and tag_of(node) and name in (node.get("itemprop") or "").split():
+            return node
+    return None
+
+
+def _block(el: HtmlElement, page_url: str) -> Block:
+    fields = element.read(el, page_url, headline_el=_prop(el, "headline"))
+    article = _prop(el, "articleBody")
+    text = fields.text
+    if article is not None:
+        text = body.build(paragraphs(article, noise.is_noise_element)).text
+    return Block(
+        id=_native_id(el),
+        headline=fields.headline,
+        text=text,
+        published=fields.published,
+        modified=fields.modified,
+        byline=fields.byline,
+        credits=fields.credits,
+        url=fields.url,
+        extractor="microdata",
+        pinned=_pinned(el),
+    )
+
+
+def _pinned(el: HtmlElement) -> bool:
+    label = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return "pinned" in label

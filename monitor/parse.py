@@ -1,0 +1,261 @@
+"""Feed parsing: RSS, Atom and RDF bytes -> one Document per item, parsing only what changed.
+
+feedparser stays the parser (the most tolerant of broken feeds), but it is the hot spot: about
+10 ms for a small feed and 400 full-content items/s with its defaults. lxml splits the same XML
+40-100x faster, so lxml cuts the body into items and hashes each item's raw XML, and feedparser
+runs only on a mini-feed of the channel envelope plus the items whose hash was not seen before,
+with its cheap options (no sanitizing, no relative-URI resolution: about 3x). When nothing
+changed, feedparser does not run at all. Malformed XML that lxml refuses goes to feedparser
+whole, which is far more tolerant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+from lxml import etree
+
+from monitor.errors import ParseError
+from monitor.models import Block, Document
+from monitor.text import html_to_text, normalize, text_hash
+
+_FEED_ROOTS = frozenset({"rss", "feed", "rdf"})
+_PAGE_ROOTS = frozenset({"html", "head", "body"})
+_ITEM_NAMES = frozenset({"item", "entry"})
+_SNIFF_BYTES = 4096
+_PROLOG = re.compile(
+    r"""\A(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^>\[]|\[.*?\])*>)*""",
+    re.DOTALL | re.IGNORECASE,
+)
+_FIRST_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
+_FEED_TYPES = ("rss", "atom", "rdf")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedParse:
+    """The items of a feed body that were new or changed, and the hashes of all of them."""
+
+    title: str
+    documents: tuple[Document, ...]  # the items that were parsed (new or changed raw XML)
+    item_hashes: frozenset[str]  # a hash of the raw XML of every item in the body
+    skipped: int  # items not parsed because their raw hash was in ``skip``
+
+
+def looks_like_feed(body: bytes, content_type: str | None) -> bool:
+    """Sniff RSS, Atom or RDF from the first element; fall back to the content type."""
+    root = _root_name(body)
+    if root is not None:
+        return root in _FEED_ROOTS
+    mime = (content_type or "").lower()
+    return any(kind in mime for kind in _FEED_TYPES)
+
+
+def parse_feed(body: bytes, url: str, skip: frozenset[str] = frozenset()) -> FeedParse:
+    """Parse the items whose raw XML hash is not in ``skip``; ParseError if not a feed."""
+    if not body.strip():
+        raise ParseError(f"{url}: empty body, not an RSS or Atom feed")
+    root = _xml_root(body)
+    if root is None:
+        return _parse_whole(body, url)
+    name = _local_name(root)
+    if name not in _FEED_ROOTS:
+        raise ParseError(f"{url}: not an RSS or Atom feed ({_what_root(name)})")
+    return _parse_split(root, url, skip)
+
+
+def _xml_root(body: bytes) -> etree._Element | None:
+    """The document element, or None when the body is not well-formed XML."""
+    # No entity expansion and no network: safe against XXE and billion laughs.
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        strip_cdata=False,
+    )
+    try:
+        root = etree.fromstring(body, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    return root
+
+
+def _parse_split(root: etree._Element, url: str, skip: frozenset[str]) -> FeedParse:
+    title = _envelope_title(root)
+    items = _items(root)
+    hashes: set[str] = set()
+    skipped = 0
+    for item in items:
+        digest = _item_hash(item)
+        hashes.add(digest)
+        if digest in skip:
+            # Dropping it from the tree leaves a mini-feed of the changed items only.
+            _detach(item)
+            skipped += 1
+    if skipped == len(items):
+        return FeedParse(title, (), frozenset(hashes), skipped)
+    mini = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    documents = tuple(_document(entry, url) for entry in _feedparser(mini).entries)
+    return FeedParse(title, documents, frozenset(hashes), skipped)
+
+
+def _parse_whole(body: bytes, url: str) -> FeedParse:
+    """Fallback for XML lxml refuses: feedparser on the whole body, every item returned."""
+    if _root_name(body) in _PAGE_ROOTS:
+        raise ParseError(f"{url}: not an RSS or Atom feed (looks like HTML)")
+    parsed = _feedparser(body)
+    if not parsed.get("version") and not parsed.entries:
+        raise ParseError(f"{url}: not an RSS or Atom feed ({_not_feed_reason(body)})")
+    title = html_to_text(_field(parsed.feed, "title"))
+    documents = tuple(_document(entry, url) for entry in parsed.entries)
+    hashes = frozenset(_entry_hash(entry) for entry in parsed.entries)
+    return FeedParse(title, documents, hashes, 0)
+
+
+def _feedparser(data: bytes) -> Any:
+    # A file object, never bytes: given bytes, feedparser first tries them as a local file path.
+    # No content-location either: feedparser would resolve guids against it and ids would then
+    # depend on the URL the feed was fetched from.
+    return feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+
+
+def _items(root: etree._Element) -> list[etree._Element]:
+    """RSS ``channel/item``, Atom ``entry``, RDF ``item``, namespaced or not, in feed order."""
+    found: list[etree._Element] = []
+    for child in root:
+        name = _local_name(child)
+        if name in _ITEM_NAMES:
+            found.append(child)
+        elif name == "channel":
+            found.extend(c for c in child if _local_name(c) == "item")
+    return found
+
+
+def _detach(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is not None:
+        parent.remove(element)
+
+
+def _item_hash(item: etree._Element) -> str:
+    raw = etree.tostring(item, with_tail=False)
+    return hashlib.blake2b(raw, digest_size=10).hexdigest()
+
+
+def _entry_hash(entry: Any) -> str:
+    """Hash of a parsed entry's content, for the fallback path where there is no raw item."""
+    fields = ("id", "link", "title", "summary", "published", "updated")
+    parts = [_field(entry, name) for name in fields]
+    parts.extend(str(c.get("value", "")) for c in dict.get(entry, "content") or [])
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _envelope_title(root: etree._Element) -> str:
+    holder = next((c for c in root if _local_name(c) == "channel"), root)
+    title = next((c for c in holder if _local_name(c) == "title"), None)
+    if title is None:
+        return ""
+    return html_to_text("".join(str(part) for part in title.itertext()))
+
+
+def _document(entry: Any, feed_url: str) -> Document:
+    """One feed entry as a Document holding a single block."""
+    title = html_to_text(_field(entry, "title"))
+    link = _absolute(_field(entry, "link"), feed_url)
+    modified = _iso(dict.get(entry, "updated_parsed"))
+    # Atom-only <updated> and RDF dc:date are the only dates some items carry.
+    published = _iso(dict.get(entry, "published_parsed")) or modified
+    doc_id = _field(entry, "id") or link or text_hash(f"{normalize(title)}|{published or ''}")
+    block = Block(
+        id="item",
+        headline=title,
+        text=html_to_text(_body_html(entry)),
+        published=published,
+        modified=modified,
+        byline=_field(entry, "author") or None,
+        url=link or None,
+        extractor="feed",
+    )
+    return Document(doc_id, link, title, (block,), published)
+
+
+def _field(entry: Any, name: str) -> str:
+    # dict.get, not FeedParserDict.get: its key aliases would answer "updated" with "published".
+    value = dict.get(entry, name)
+    return str(value) if value else ""
+
+
+def _absolute(link: str, feed_url: str) -> str:
+    """A relative item link made absolute against the feed's own http(s) URL."""
+    if not link or not feed_url.startswith(("http://", "https://")):
+        return link
+    return urljoin(feed_url, link)
+
+
+def _body_html(entry: Any) -> str:
+    """The fullest body an entry has: HTML content first, then any content, then the summary."""
+    contents = dict.get(entry, "content") or []
+    for content in contents:
+        if "html" in str(content.get("type", "")):
+            return str(content.get("value", ""))
+    if contents:
+        return str(contents[0].get("value", ""))
+    return _field(entry, "summary")
+
+
+def _iso(parsed: time.struct_time | None) -> str | None:
+    if parsed is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed)
+
+
+def _root_name(body: bytes) -> str | None:
+    """Local name of the first element in the first few KB, lowercased, or None."""
+    head = _decode_head(body[:_SNIFF_BYTES])
+    prolog = _PROLOG.match(head)
+    match = _FIRST_TAG.match(head, prolog.end() if prolog else 0)
+    if match is None:
+        return None
+    return match.group(1).rsplit(":", 1)[-1].lower()
+
+
+def _decode_head(head: bytes) -> str:
+    # Tag names are ASCII, so latin-1 reads any ASCII-compatible encoding; UTF-16/32 need a BOM.
+    for bom, codec in (
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if head.startswith(bom):
+            return head[len(bom) :].decode(codec, errors="ignore")
+    return head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
+
+
+def _local_name(element: etree._Element) -> str:
+    tag = element.tag
+    if not isinstance(tag, str):  # comments and processing instructions
+        return ""
+    return etree.QName(tag).localname.lower()
+
+
+def _what_root(name: str) -> str:
+    if name in _PAGE_ROOTS:
+        return "looks like HTML"
+    return f"root element <{name}>"
+
+
+def _not_feed_reason(body: bytes) -> str:
+    name = _root_name(body)
+    if name is not None:
+        return f"root element <{name}>"
+    if b"<" not in body[:_SNIFF_BYTES]:
+        return "no XML found"
+    return "no feed elements found"

@@ -1,0 +1,129 @@
+"""Matches many compiled keywords against one text at a time.
+
+A text is tokenized and stemmed once. Its distinct words are looked up in three indexes of
+anchor keys (stems per language, exact forms, prefixes), which yields the few candidate rules
+that could match; only those are evaluated. So the cost of a text grows with its own length and
+with the rules it nearly matches, not with the number of rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from monitor.errors import QueryError
+from monitor.query.ast import EXACT, PREFIX, STEM
+from monitor.query.compile import AnchorKey, CompiledKeyword, KeywordSpec, compile_keyword
+from monitor.query.evaluate import Context, Hit, Interval, evaluate
+from monitor.query.numbers import numbers_for
+from monitor.query.prefixes import PrefixSet
+from monitor.query.stem import stemmer
+from monitor.query.tokenize import split, to_forms
+
+
+@dataclass(frozen=True, slots=True)
+class TermHits:
+    """How one keyword matched one text: count, character spans, numbers next to matches."""
+
+    name: str
+    count: int
+    spans: tuple[tuple[int, int], ...]
+    numbers: tuple[tuple[str, str], ...]
+
+
+class Matcher:
+    """Compiled and indexed keywords; ``match`` finds those a text matches."""
+
+    def __init__(self, specs: Iterable[KeywordSpec]) -> None:
+        self._rules: list[CompiledKeyword] = []
+        self._indexes: dict[str, int] = {}
+        self._anchored: dict[AnchorKey, list[int]] = {}
+        # Every exact form and stem any rule mentions: a text's words are reduced to these.
+        self._exact: set[str] = set()
+        self._known: dict[str, set[str]] = {}
+        for spec in specs:
+            self._add(compile_keyword(spec))
+        self._prefixes = PrefixSet(v for k, _, v in self._anchored if k == PREFIX)
+
+    def _add(self, rule: CompiledKeyword) -> None:
+        if rule.name in self._indexes:
+            raise QueryError(f"keyword {rule.name!r}: the name is used twice")
+        index = self._indexes[rule.name] = len(self._rules)
+        self._rules.append(rule)
+        for key in rule.anchors:
+            self._anchored.setdefault(key, []).append(index)
+        for kind, language, value in rule.anchors | rule.required:
+            if kind == EXACT:
+                self._exact.add(value)
+            elif kind == STEM:
+                self._known.setdefault(language, set()).add(value)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Keyword names, in the order they were given."""
+        return tuple(r.name for r in self._rules)
+
+    def match(self, text: str) -> dict[str, TermHits]:
+        """The keywords ``text`` matches, by name, in keyword order."""
+        parts = split(text)
+        if len(parts) == 1:
+            return {}
+        folded = to_forms(parts[1::2])
+        present = self._present(set(folded))
+        candidates = self._candidates(present)
+        if not candidates:
+            return {}
+        ctx = Context(text, parts, folded)
+        found: dict[str, TermHits] = {}
+        for index in sorted(candidates):
+            rule = self._rules[index]
+            if not rule.required <= present:
+                continue
+            hits = evaluate(rule.node, ctx)
+            if hits:
+                found[rule.name] = _term_hits(rule.name, hits, ctx)
+        return found
+
+    def _present(self, distinct: set[str]) -> set[AnchorKey]:
+        """The text's exact and stem keys that some rule mentions."""
+        present = {(EXACT, "", w) for w in distinct & self._exact}
+        for language, known in self._known.items():
+            stems = set(stemmer(language).many(list(distinct)))
+            present.update((STEM, language, s) for s in stems & known)
+        if self._prefixes:
+            for word in self._prefixes.filter(distinct):
+                present.update((PREFIX, "", p) for p in self._prefixes.starting(word))
+        return present
+
+    def _candidates(self, present: set[AnchorKey]) -> set[int]:
+        found: set[int] = set()
+        for key in present:
+            found.update(self._anchored.get(key, ()))
+        return found
+
+
+def _term_hits(name: str, hits: list[Hit], ctx: Context) -> TermHits:
+    intervals = sorted({interval for hit in hits for interval in hit[2]})
+    spans = _merge([(ctx.span(a)[0], ctx.span(b)[1]) for a, b in intervals])
+    return TermHits(name, len(hits), tuple(spans), numbers_for(ctx, _outer(intervals)))
+
+
+def _outer(intervals: list[Interval]) -> list[Interval]:
+    """Intervals with those nested in another dropped (a prefix hit inside a phrase hit)."""
+    outer: list[Interval] = []
+    reach = -1
+    for start, end in sorted(intervals, key=lambda i: (i[0], -i[1])):
+        if end > reach:
+            outer.append((start, end))
+            reach = end
+    return outer
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

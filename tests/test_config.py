@@ -1,0 +1,116 @@
+"""Config: defaults, overrides, and errors that name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config, parse_duration, parse_size
+from monitor.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD = """
+[redis]
+prefix = "nm"
+
+[monitor]
+interval = "90s"
+max_bytes = "2MB"
+
+[[sources]]
+name = "live"
+url = "https://example.test/live"
+kind = "page"
+interval = "1m"
+alert_on_first_poll = true
+
+[[sources]]
+name = "feed"
+url = "/tmp/feed.xml"
+
+[[keywords]]
+name = "sanctions"
+query = "sanction*"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "monitor.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_is_valid() -> None:
+    config = load_config(ROOT / "config" / "monitor.toml", env={})
+    assert config.redis.url is None
+    assert {k.name for k in config.keywords} == {"troop-pullback", "sanctions"}
+    assert len(config.sources) >= 3
+
+
+def test_good_config(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD), env={})
+    assert config.redis.prefix == "nm"
+    assert config.monitor.interval == 90
+    assert config.monitor.max_bytes == 2_000_000
+    live, feed = config.sources
+    assert (live.kind, live.interval, live.alert_on_first_poll) == ("page", 60, True)
+    assert config.interval_of(feed) == 90
+
+
+def test_env_overrides(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    env = {"NEWSMON_CONFIG": str(path), "NEWSMON_REDIS_URL": "redis://:secret@h:1/0"}
+    config = load_config(None, env=env)
+    assert config.redis.url == "redis://:secret@h:1/0"
+    assert config.path == path
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "reason"),
+    [
+        ("[redis]\nbogus = 1", "redis.bogus", "unknown key"),
+        ("[[sources]]\nname='a'\nurl='x'\ninterval='soon'", "sources[0].interval", "duration"),
+        (
+            "[[sources]]\nname='a'\nurl='x'\n[[sources]]\nname='a'\nurl='y'",
+            "sources[1].name",
+            "duplicate",
+        ),
+        ("[[sources]]\nname='a'\nurl='x'\nkind='video'", "sources[0].kind", '"feed" or "page"'),
+        ("[[sources]]\nname='a'", "sources[0].url", "is required"),
+        ("[[sources]]\nname='a b'\nurl='x'", "sources[0].name", "letters"),
+        ("[[sources]]\nname='a'\nurl='ftp://x'", "sources[0].url", "http"),
+        ("[monitor]\ntimeout = true", "monitor.timeout", "duration"),
+        ("[monitor]\nconcurrency = '5'", "monitor.concurrency", "whole number"),
+        ("[[keywords]]\nname='k'\nquery='(troops'", "keywords[0].query", "column"),
+        ("[redis]\nurl='http://x'", "redis.url", "redis://"),
+        ("sources = 3", "sources", "must be a list"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str, reason: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    message = str(err.value)
+    assert message.startswith(f"{key}: ")
+    assert reason in message
+    assert str(path) in message
+
+
+def test_unreadable_and_missing_and_broken_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml", env={})
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[redis\n"), env={})
+    assert load_config(tmp_path / "nope.toml", env={}, missing_ok=True).sources == ()
+
+
+def test_durations_and_sizes() -> None:
+    assert parse_duration("5m") == 300
+    assert parse_duration("1.5h") == 5400
+    assert parse_duration(30) == 30
+    assert parse_size("512KiB") == 524288
+    for bad in ("0s", "-1m", "5 parsecs", ""):
+        with pytest.raises(ValueError):
+            parse_duration(bad)

@@ -1,0 +1,142 @@
+"""One poll end to end, in-process: real Redis, real HTTP over loopback, real parsing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema
+import redis.asyncio as aioredis
+
+from monitor.config import SourceConfig
+from monitor.fetch import Fetcher
+from monitor.pipeline import Poller
+from monitor.query import KeywordSpec, Matcher
+from monitor.store import Store
+from tests.feeds import liveblog, rss
+from tests.httpserver import LocalHTTPServer
+from tests.test_alerts import SCHEMA
+
+MATCHER = Matcher(
+    [
+        KeywordSpec("sanctions", "sanction*"),
+        KeywordSpec("pullback", 'troop* NEAR/6 (withdraw OR "pull back")'),
+    ]
+)
+ITEM_A = ("a", "Talks in Geneva", "Diplomats met for a third day.")
+ITEM_B = ("b", "EU readies sanctions", "Ministers agreed new sanctions on Tuesday.")
+UPD_1 = ("u1", "2022-02-15T09:00:00Z", "Markets steady", "European stocks opened flat.")
+UPD_2 = (
+    "u2",
+    "2022-02-15T10:00:00Z",
+    "Russia says troops will pull back",
+    "The ministry said some troop units would pull back to their bases.",
+)
+
+
+async def stream(store: Store) -> list[dict[str, Any]]:
+    entries = await store.redis.xrange(store.keys.stream)
+    return [json.loads(fields["alert"]) for _id, fields in entries]
+
+
+async def poll(store: Store, source: SourceConfig) -> Any:
+    async with Fetcher(timeout=5) as fetcher:
+        return await Poller(store, fetcher, lambda: MATCHER).poll(source)
+
+
+async def test_feed_baseline_then_new_item_then_not_modified(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    http_server.put("/feed.xml", rss([ITEM_A]))
+    source = SourceConfig("world", http_server.url("/feed.xml"))
+    first = await poll(store, source)
+    assert (first.status, first.alerts) == ("baseline", 0)
+
+    http_server.put("/feed.xml", rss([ITEM_B, ITEM_A]))
+    second = await poll(store, source)
+    assert (second.status, second.alerts, second.skipped) == ("changed", 1, 1)
+    (alert,) = await stream(store)
+    jsonschema.validate(alert, SCHEMA)
+    assert alert["type"] == "item.new"
+    assert alert["item"]["title"] == "EU readies sanctions"
+    assert [t["name"] for t in alert["terms"]] == ["sanctions"]
+
+    third = await poll(store, source)
+    assert (third.status, third.http_status, third.alerts) == ("not_modified", 304, 0)
+    sent = http_server.requests_for("/feed.xml")[-1]
+    assert sent.header("If-None-Match") is not None
+    assert len(await stream(store)) == 1
+
+
+async def test_same_guid_with_grown_content_is_an_edit(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    http_server.put("/feed.xml", rss([ITEM_A]))
+    source = SourceConfig("world", http_server.url("/feed.xml"))
+    await poll(store, source)
+    grown = ("a", "Talks in Geneva", "Diplomats met for a third day. Sanctions were raised.")
+    http_server.put("/feed.xml", rss([grown]))
+    result = await poll(store, source)
+    (alert,) = await stream(store)
+    assert result.alerts == 1
+    assert alert["type"] == "block.edited"
+    assert alert["terms"][0]["appeared"] is True
+
+
+async def test_liveblog_page_new_block_on_every_channel(
+    store: Store, http_server: LocalHTTPServer, redis_url: str
+) -> None:
+    http_server.put("/live", liveblog([UPD_1]), "text/html; charset=utf-8")
+    source = SourceConfig("live", http_server.url("/live"), kind="page")
+    assert (await poll(store, source)).status == "baseline"
+
+    listener = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    pubsub = listener.pubsub()
+    k = store.keys
+    await pubsub.subscribe(k.alerts, k.source_channel("live"), k.term_channel("pullback"))
+    await pubsub.get_message(timeout=1)
+    http_server.put("/live", liveblog([UPD_2, UPD_1]), "text/html; charset=utf-8")
+    result = await poll(store, source)
+    assert (result.status, result.alerts) == ("changed", 1)
+    got = {}
+    for _ in range(20):
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
+        if message:
+            got[message["channel"]] = json.loads(message["data"])
+        if len(got) == 3:
+            break
+    await pubsub.aclose()
+    await listener.aclose()
+    assert set(got) == {k.alerts, k.source_channel("live"), k.term_channel("pullback")}
+    alert = got[k.alerts]
+    assert alert["type"] == "block.new"
+    assert alert["block"]["id"] == "u2"
+    assert alert["block"]["headline"] == "Russia says troops will pull back"
+
+
+async def test_failures_are_values_and_recorded(store: Store, http_server: LocalHTTPServer) -> None:
+    http_server.put("/gone", "nothing here", "text/plain", status=404)
+    http_server.put("/html", "<html><body><p>not a feed</p></body></html>", "text/html")
+    gone = await poll(store, SourceConfig("gone", http_server.url("/gone")))
+    assert gone.status == "failed" and "404" in (gone.error or "")
+    html = await poll(store, SourceConfig("html", http_server.url("/html")))
+    assert html.status == "failed" and "feed" in (html.error or "")
+    state = await store.load_source("gone")
+    assert state.last_status == "failed" and "404" in (state.last_error or "")
+
+
+async def test_redis_outage_during_a_poll_loses_nothing_and_duplicates_nothing(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    """The commit is all or nothing: after an outage the next poll finds the same changes."""
+    http_server.put("/feed.xml", rss([ITEM_A]))
+    source = SourceConfig("world", http_server.url("/feed.xml"))
+    await poll(store, source)
+    http_server.put("/feed.xml", rss([ITEM_B, ITEM_A]))
+    dead = Store(aioredis.Redis(host="127.0.0.1", port=1, decode_responses=True), store.keys.prefix)
+    failed = await poll(dead, source)
+    assert failed.status == "failed"
+    assert await stream(store) == []
+    assert (await poll(store, source)).alerts == 1
+    assert (await poll(store, source)).alerts == 0
+    assert len(await stream(store)) == 1
