@@ -11,7 +11,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 _PREFIX = re.compile(
-    r"^(?:liveblog-entry|liveblog-post|live-update|lx-stream-post|block|post|entry|update|card)[-_]",
+    r"^(?:liveblog-entry|liveblog-post|live-update|lx-stream-post|post-update|block|post|entry|update|card)[-_]",
     re.IGNORECASE,
 )
 _QUERY_KEYS = ("postId", "postid", "post_id", "update", "updateId", "entry", "block")

@@ -37,6 +37,7 @@ class CompiledKeyword:
     node: Node
     anchors: frozenset[AnchorKey]
     required: frozenset[AnchorKey]
+    words: frozenset[AnchorKey]
 
     @property
     def name(self) -> str:
@@ -52,7 +53,7 @@ def compile_keyword(spec: KeywordSpec) -> CompiledKeyword:
         raise QueryError(
             f"keyword {spec.name!r}: {exc.reason}", query=exc.query, column=exc.column
         ) from exc
-    return CompiledKeyword(spec, node, anchors(node), required(node))
+    return CompiledKeyword(spec, node, anchors(node), required(node), word_keys(node))
 
 
 def anchors(node: Node) -> frozenset[AnchorKey]:
@@ -81,6 +82,17 @@ def required(node: Node) -> frozenset[AnchorKey]:
         sides = [required(c) for c in node.children if not isinstance(c, Not)]
         return frozenset().union(*sides)
     return frozenset()
+
+
+def word_keys(node: Node) -> frozenset[AnchorKey]:
+    """The exact and stem keys of every word in ``node``, negated ones included."""
+    if isinstance(node, Term):
+        return frozenset(_key(a) for a in node.atoms if a.kind != PREFIX)
+    if isinstance(node, Not):
+        return word_keys(node.child)
+    if isinstance(node, Near):
+        return word_keys(node.left) | word_keys(node.right)
+    return frozenset().union(*(word_keys(child) for child in node.children))
 
 
 def _key(atom: Atom) -> AnchorKey:

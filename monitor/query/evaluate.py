@@ -10,41 +10,45 @@ evaluated on it.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from monitor.query.ast import EXACT, PREFIX, And, Atom, Near, Node, Not, Or, Term
 from monitor.query.stem import stemmer
 from monitor.query.tokenize import offsets
 
+# A few words are found fastest by scanning the token list; past this many, one index wins.
+_SCANS_BEFORE_INDEX = 12
 Interval = tuple[int, int]
 Hit = tuple[int, int, tuple[Interval, ...]]
 
 
 class Context:
-    """One text's tokens, with lazily built position indexes by form, stem and prefix."""
+    """One text's tokens, with positions by form, stem and prefix found lazily and cached."""
 
     __slots__ = (
-        "_form_pos",
-        "_prefix_pos",
+        "_indexes",
         "_offsets",
+        "_positions",
         "_sets",
-        "_stem_pos",
         "_stems",
         "forms",
         "parts",
         "text",
+        "wanted",
     )
 
-    def __init__(self, text: str, parts: list[str], forms: list[str]) -> None:
+    def __init__(
+        self, text: str, parts: list[str], forms: list[str], wanted: dict[str, set[str]]
+    ) -> None:
         self.text = text
+        self.wanted = wanted
         self.parts = parts
         self.forms = forms
-        self._form_pos: dict[str, list[int]] | None = None
         self._stems: dict[str, list[str]] = {}
-        self._stem_pos: dict[str, dict[str, list[int]]] = {}
-        self._prefix_pos: dict[str, list[int]] = {}
-        self._offsets: list[int] | None = None
+        self._positions: dict[Atom, list[int]] = {}
+        self._indexes: dict[str, dict[str, list[int]]] = {}
         self._sets: dict[Atom, set[int]] = {}
+        self._offsets: list[int] | None = None
 
     def span(self, pos: int) -> tuple[int, int]:
         """Character offsets [start, end) of token ``pos``."""
@@ -59,16 +63,12 @@ class Context:
             found = self._stems[language] = stemmer(language).many(self.forms)
         return found
 
-    def positions(self, atom: Atom) -> Sequence[int]:
+    def positions(self, atom: Atom) -> list[int]:
         """Sorted token positions where ``atom`` matches."""
-        if atom.kind == EXACT:
-            return self._form_index().get(atom.value, ())
-        if atom.kind == PREFIX:
-            return self._prefix_positions(atom.value)
-        index = self._stem_pos.get(atom.language)
-        if index is None:
-            index = self._stem_pos[atom.language] = _index(self.stems(atom.language))
-        return index.get(atom.value, ())
+        found = self._positions.get(atom)
+        if found is None:
+            found = self._positions[atom] = self._find(atom)
+        return found
 
     def position_set(self, atom: Atom) -> set[int]:
         """``positions(atom)`` as a set, for phrase checks."""
@@ -77,25 +77,45 @@ class Context:
             found = self._sets[atom] = set(self.positions(atom))
         return found
 
-    def _form_index(self) -> dict[str, list[int]]:
-        if self._form_pos is None:
-            self._form_pos = _index(self.forms)
-        return self._form_pos
+    def _find(self, atom: Atom) -> list[int]:
+        if atom.kind == PREFIX:
+            return [i for i, form in enumerate(self.forms) if form.startswith(atom.value)]
+        key = "" if atom.kind == EXACT else atom.language
+        index = self._indexes.get(key)
+        if index is not None:
+            return index.get(atom.value, [])
+        tokens = self.forms if atom.kind == EXACT else self.stems(atom.language)
+        if len(self._positions) < _SCANS_BEFORE_INDEX:
+            return _scan(tokens, atom.value)
+        index = self._indexes[key] = _index(tokens, self.wanted.get(key))
+        return index.get(atom.value, [])
 
-    def _prefix_positions(self, prefix: str) -> list[int]:
-        found = self._prefix_pos.get(prefix)
-        if found is None:
-            index = self._form_index()
-            found = sorted(p for f, ps in index.items() if f.startswith(prefix) for p in ps)
-            self._prefix_pos[prefix] = found
-        return found
 
-
-def _index(tokens: list[str]) -> dict[str, list[int]]:
+def _index(tokens: list[str], wanted: set[str] | None) -> dict[str, list[int]]:
+    """Positions by token, for the ``wanted`` tokens only when the set is given."""
     index: dict[str, list[int]] = {}
+    if wanted is None:
+        for pos, token in enumerate(tokens):
+            index.setdefault(token, []).append(pos)
+        return index
     for pos, token in enumerate(tokens):
-        index.setdefault(token, []).append(pos)
+        if token in wanted:
+            index.setdefault(token, []).append(pos)
     return index
+
+
+def _scan(tokens: list[str], value: str) -> list[int]:
+    """Positions of ``value`` in ``tokens``: a C-speed ``list.index`` hop per occurrence is far
+    cheaper than indexing a whole text when, as usual, only a few words are asked about."""
+    found: list[int] = []
+    index = tokens.index
+    pos = -1
+    try:
+        while True:
+            pos = index(value, pos + 1)
+            found.append(pos)
+    except ValueError:
+        return found
 
 
 def evaluate(node: Node, ctx: Context) -> list[Hit]:

@@ -38,8 +38,8 @@ class Matcher:
         self._rules: list[CompiledKeyword] = []
         self._indexes: dict[str, int] = {}
         self._anchored: dict[AnchorKey, list[int]] = {}
-        # Every exact form and stem any rule mentions: a text's words are reduced to these.
-        self._exact: set[str] = set()
+        # Every exact form ("") and stem (by language) any rule mentions: a text's words are
+        # reduced to these before anything else looks at them.
         self._known: dict[str, set[str]] = {}
         for spec in specs:
             self._add(compile_keyword(spec))
@@ -52,11 +52,8 @@ class Matcher:
         self._rules.append(rule)
         for key in rule.anchors:
             self._anchored.setdefault(key, []).append(index)
-        for kind, language, value in rule.anchors | rule.required:
-            if kind == EXACT:
-                self._exact.add(value)
-            elif kind == STEM:
-                self._known.setdefault(language, set()).add(value)
+        for kind, language, value in rule.words:
+            self._known.setdefault(language if kind == STEM else "", set()).add(value)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -69,11 +66,12 @@ class Matcher:
         if len(parts) == 1:
             return {}
         folded = to_forms(parts[1::2])
-        present = self._present(set(folded))
+        wanted = self._wanted(set(folded))
+        present = self._present(wanted, folded)
         candidates = self._candidates(present)
         if not candidates:
             return {}
-        ctx = Context(text, parts, folded)
+        ctx = Context(text, parts, folded, wanted)
         found: dict[str, TermHits] = {}
         for index in sorted(candidates):
             rule = self._rules[index]
@@ -84,14 +82,21 @@ class Matcher:
                 found[rule.name] = _term_hits(rule.name, hits, ctx)
         return found
 
-    def _present(self, distinct: set[str]) -> set[AnchorKey]:
-        """The text's exact and stem keys that some rule mentions."""
-        present = {(EXACT, "", w) for w in distinct & self._exact}
+    def _wanted(self, distinct: set[str]) -> dict[str, set[str]]:
+        """The text's exact forms ("") and stems (by language) that some rule mentions."""
+        wanted: dict[str, set[str]] = {}
         for language, known in self._known.items():
-            stems = set(stemmer(language).many(list(distinct)))
-            present.update((STEM, language, s) for s in stems & known)
+            if language:
+                wanted[language] = set(stemmer(language).many(list(distinct))) & known
+            else:
+                wanted[language] = distinct & known
+        return wanted
+
+    def _present(self, wanted: dict[str, set[str]], folded: list[str]) -> set[AnchorKey]:
+        """Index keys the text holds: exact forms, stems and prefixes."""
+        present = {(STEM if lang else EXACT, lang, v) for lang, vs in wanted.items() for v in vs}
         if self._prefixes:
-            for word in self._prefixes.filter(distinct):
+            for word in self._prefixes.filter(set(folded)):
                 present.update((PREFIX, "", p) for p in self._prefixes.starting(word))
         return present
 

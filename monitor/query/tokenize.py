@@ -36,11 +36,6 @@ def forms(text: str) -> list[str]:
     return to_forms(TOKEN.findall(text))
 
 
-def words(text: str) -> list[str]:
-    """A text's words exactly as written, in order."""
-    return TOKEN.findall(text)
-
-
 def to_forms(found: list[str]) -> list[str]:
     """The match forms of words as written."""
     if not found:
