@@ -51,8 +51,9 @@ _RELATIVE_LABELS = re.compile(
     r"(?:\d+\s*(?:sec|secs|second|seconds|min|mins|minute|minutes|hr|hrs|hour|hours|day|days)"
     r"\s+ago|just now)\s*$"
 )
-_UPDATED_PREFIX = re.compile(
-    r"(?i)^\s*(?:updated|posted)\s+\d+\s*(?:sec|min|mins|minutes?|hrs?|hours?|days?)\s+ago\b[.:]?\s*"
+_UPDATED_LABEL = re.compile(
+    r"(?i)\b(?:last\s+)?(?:updated|posted)\s+\d+\s*"
+    r"(?:sec|secs|seconds?|min|mins|minutes?|hrs?|hours?|days?)\s+ago\b[.:]?"
 )
 _WORD = re.compile(r"\w+(?:[-'.,]\w+)*", re.UNICODE)
 _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
@@ -63,7 +64,7 @@ def normalize(text: str) -> str:
     """NFKC, straight quotes, one dash form, no relative-time labels, collapsed whitespace."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _RELATIVE_LABELS.sub("", text)
-    text = _UPDATED_PREFIX.sub("", text)
+    text = _UPDATED_LABEL.sub("", text)
     text = _SPACES.sub(" ", text)
     return _BLANK_LINES.sub("\n", text).strip()
 

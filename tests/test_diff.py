@@ -149,3 +149,48 @@ def test_shuffling_blocks_never_alerts(texts: list[str], rnd: object) -> None:
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     _, second = run(page(*blocks), page(*shuffled))
     assert second.changes == ()
+
+
+sentences = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=9),
+    min_size=8,
+    max_size=40,
+).map(" ".join)
+COSMETIC = [
+    lambda s: s.replace(" ", "  "),
+    lambda s: s.upper(),
+    lambda s: f"\u201c{s}\u201d",
+    lambda s: s.replace(" ", " - ", 1),
+    lambda s: s + ".",
+    lambda s: s.replace(" ", "\u00a0"),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sentences,
+    st.lists(st.sampled_from(range(len(COSMETIC))), min_size=1, max_size=3),
+    st.sampled_from(["", "Updated 5 min ago\n", "Posted 2 hours ago. ", "just now\n"]),
+)
+def test_cosmetic_edits_never_alert(text: str, edits: list[int], label: str) -> None:
+    edited = text
+    for i in edits:
+        edited = COSMETIC[i](edited)
+    edited = label + edited
+    for block_id in ("native", None):
+        before, after = blk("Headline", text, id=block_id), blk("Headline", edited, id=block_id)
+        _, second = run(
+            page(before, blk("Other", "Unrelated block text here.")),
+            page(after, blk("Other", "Unrelated block text here.")),
+        )
+        assert second.changes == ()
+
+
+@settings(max_examples=60, deadline=None)
+@given(sentences, st.text(alphabet="klmnop ", min_size=3, max_size=30))
+def test_block_id_is_stable_under_body_edits(text: str, extra: str) -> None:
+    _first, second = run(
+        page(blk("Talks", text, id="42")), page(blk("Talks", text + " " + extra, id="42"))
+    )
+    assert [b.id for b in second.state.blocks] == ["42"]
+    assert all(c.type == "block.edited" for c in second.changes)

@@ -81,7 +81,7 @@ def test_compile_keyword_prefixes_the_name() -> None:
 
 def test_matcher_reports_the_bad_keyword() -> None:
     specs = [KeywordSpec("good", "troops"), KeywordSpec("bad", "troops NEAR/5")]
-    with pytest.raises(QueryError, match="^keyword 'bad': NEAR/5 needs a term on its right"):
+    with pytest.raises(QueryError, match=r"^keyword 'bad': NEAR/5 needs a term on its right"):
         Matcher(specs)
 
 

@@ -1,0 +1,95 @@
+"""The CLI's offline commands, its errors and its output, run as the console script."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.feeds import liveblog, rss
+from tests.test_pipeline import ITEM_A, ITEM_B, UPD_1, UPD_2
+
+
+def newsmon(
+    cmd: list[str], *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("NEWSMON_CONFIG", None)
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=60, env=full_env)
+
+
+def test_keywords_test_prints_matches_with_snippets(newsmon_cmd: list[str], tmp_path: Path) -> None:
+    query = 'troop* NEAR/6 (withdraw OR "pull back")'
+    text = "Moscow said it started pulling back some troop units from the border."
+    hit = newsmon(newsmon_cmd, "keywords", "test", query, text, "--config", str(tmp_path / "none"))
+    assert hit.returncode == 0, hit.stderr
+    assert "1 match" in hit.stdout and "**troop**" in hit.stdout
+    miss = newsmon(newsmon_cmd, "keywords", "test", query, "Nothing to see.", "--config", "x.toml")
+    assert miss.returncode == 1 and "no match" in miss.stdout
+    bad = newsmon(newsmon_cmd, "keywords", "test", "troops NEAR/", "text", "--config", "x.toml")
+    assert bad.returncode == 2 and "column" in bad.stderr
+
+
+def test_keywords_test_on_a_page_file(newsmon_cmd: list[str], tmp_path: Path) -> None:
+    page = tmp_path / "live.html"
+    page.write_text(liveblog([UPD_2, UPD_1]), encoding="utf-8")
+    result = newsmon(
+        newsmon_cmd, "keywords", "test", "stock*", "--file", str(page), "--config", "x.toml"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Markets steady: 1 match" in result.stdout
+
+
+def test_check_feed_snapshots_readable_output(newsmon_cmd: list[str], tmp_path: Path) -> None:
+    old, new = tmp_path / "old.xml", tmp_path / "new.xml"
+    old.write_text(rss([ITEM_A]), encoding="utf-8")
+    new.write_text(rss([ITEM_B, ITEM_A]), encoding="utf-8")
+    result = newsmon(
+        newsmon_cmd, "check", str(old), str(new), "--keyword", "sanctions=sanction*",
+        "--config", str(tmp_path / "none.toml"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "item.new" in result.stdout and ITEM_B[1] in result.stdout
+    assert "term sanctions: 0 → 2 (appeared)" in result.stdout
+    assert result.stdout.rstrip().endswith("1 alert")
+
+
+def test_check_refuses_bad_input_clearly(newsmon_cmd: list[str], tmp_path: Path) -> None:
+    missing = newsmon(
+        newsmon_cmd, "check", str(tmp_path / "a"), str(tmp_path / "b"), "--config", "x"
+    )
+    assert missing.returncode == 1 and str(tmp_path / "a") in missing.stderr
+    bad_kw = newsmon(newsmon_cmd, "check", "a", "b", "--keyword", "novalue", "--config", "x")
+    assert bad_kw.returncode == 2 and "NAME=QUERY" in bad_kw.stderr
+
+
+@pytest.mark.parametrize("command", [["run", "--once"], ["status"], ["keywords", "list"]])
+def test_redis_password_never_reaches_the_output(
+    newsmon_cmd: list[str], tmp_path: Path, command: list[str]
+) -> None:
+    config = tmp_path / "m.toml"
+    config.write_text('[[sources]]\nname = "a"\nurl = "http://127.0.0.1:1/"\n')
+    env = {"NEWSMON_REDIS_URL": "redis://:hunter2secret@127.0.0.1:1/0"}
+    result = newsmon(newsmon_cmd, *command, "--config", str(config), env=env)
+    assert result.returncode == 1
+    assert "hunter2secret" not in result.stdout + result.stderr
+    assert "127.0.0.1:1" in result.stderr  # the error still says where
+
+
+def test_status_is_readable(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    config = tmp_path / "m.toml"
+    config.write_text(
+        f'[redis]\nprefix = "{prefix}"\n[monitor]\nworkers = 1\n'
+        f'[[sources]]\nname = "gone"\nurl = "{tmp_path / "missing.xml"}"\n'
+    )
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    run = newsmon(newsmon_cmd, "run", "--once", "--config", str(config), env=env)
+    assert run.returncode == 1  # the only source failed
+    status = newsmon(newsmon_cmd, "status", "--config", str(config), env=env)
+    assert status.returncode == 0, status.stderr
+    assert "gone" in status.stdout and "failed" in status.stdout
+    assert "last error" in status.stdout and "polls 1  alerts 0" in status.stdout
