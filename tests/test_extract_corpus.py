@@ -120,7 +120,9 @@ def test_snapshot_page_fields(snapshot: Snapshot) -> None:
 @pytest.mark.parametrize("snapshot", [s for s in SNAPSHOTS if s.index], ids=lambda s: s.name)
 def test_alert_expectations_are_well_formed(snapshot: Snapshot) -> None:
     """Alert expectations name a type and a block the snapshots actually hold."""
-    previous = next(s for s in SNAPSHOTS if s.case == snapshot.case and s.index == snapshot.index - 1)
+    previous = next(
+        s for s in SNAPSHOTS if s.case == snapshot.case and s.index == snapshot.index - 1
+    )
     for alert in snapshot.spec["alerts"]:
         assert alert["type"] in ("block.new", "block.edited", "block.removed")
         source = previous if alert["type"] == "block.removed" else snapshot
