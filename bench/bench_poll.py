@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,7 +183,13 @@ def serve(directory: Path) -> None:
         counts.clear()
         return web.json_response(out)
 
+    async def orphan_watch(_app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(_exit_when_orphaned(os.getppid()))
+        yield
+        task.cancel()
+
     app = web.Application()
+    app.cleanup_ctx.append(orphan_watch)
     app.router.add_get("/_stats", stats)
     app.router.add_get("/feeds/{name}", feed)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -191,6 +197,13 @@ def serve(directory: Path) -> None:
     sock.bind((HOST, 0))
     print(sock.getsockname()[1], flush=True)
     web.run_app(app, sock=sock, access_log=None, print=None, backlog=1024)
+
+
+async def _exit_when_orphaned(parent: int) -> None:
+    """Stop the server if the benchmark died without stopping it (e.g. SIGKILL)."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _not_modified(request: Any, etag: str, last_modified: str) -> bool:
@@ -325,7 +338,7 @@ async def run_cycle(name: str, poller: Any, env: Env, executor: Executor | None)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     after = cpu_snapshot(env, executor)
     errors = sorted({r.error or "" for r in results if r.status == "failed"})
-    return Cycle(
+    cycle = Cycle(
         name=name,
         wall=wall,
         cpu=cpu,
@@ -337,6 +350,8 @@ async def run_cycle(name: str, poller: Any, env: Env, executor: Executor | None)
         http=await server_stats(env.base),
         errors=errors,
     )
+    print_row(cycle)
+    return cycle
 
 
 def change_feeds(env: Env) -> int:
@@ -361,7 +376,7 @@ def check(cycle: Cycle, *, feeds: int, changed: int, baseline: bool = False) -> 
         problems.append(f"statuses {dict(cycle.statuses)}, expected {dict(want)}")
     if problems:
         detail = f"; errors: {cycle.errors[:5]}" if cycle.errors else ""
-        raise SystemExit(f"cycle {cycle.name}: " + "; ".join(problems) + detail)
+        raise SystemExit(f"FAILED: cycle {cycle.name}: " + "; ".join(problems) + detail)
 
 
 # A whole run: A, then (B, C) x cycles --------------------------------------------------------
@@ -398,17 +413,31 @@ async def redis_facts(store: Any) -> dict[str, int]:
     }
 
 
+def redis_client(url: str, pool: int) -> Any:
+    """newsmon's own client (pool=0), or one on a blocking pool of ``pool`` connections."""
+    import redis.asyncio as aioredis
+
+    from monitor.store import connect
+
+    if not pool:
+        return connect(url)
+    blocking = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=pool, timeout=20, decode_responses=True, health_check_interval=30
+    )
+    return aioredis.Redis.from_pool(blocking)
+
+
 async def run_all(
-    env: Env, redis_url: str, workers: int, cycles: int, profile: int
+    env: Env, redis_url: str, workers: int, cycles: int, opts: argparse.Namespace
 ) -> tuple[list[Cycle], dict[str, Any]]:
     from monitor.daemon import make_executor
     from monitor.fetch import Fetcher
     from monitor.pipeline import Poller
     from monitor.query import KeywordSpec, Matcher
-    from monitor.store import Store, connect
+    from monitor.store import Store
 
     reset_feeds(env)
-    client = connect(redis_url)
+    client = redis_client(redis_url, opts.blocking_pool)
     await client.flushdb()
     store = Store(client, prefix="bench", stream_maxlen=100_000)
     matcher = Matcher(
@@ -422,6 +451,7 @@ async def run_all(
     out: list[Cycle] = []
     try:
         facts["pool_start_s"] = await warm_pool(executor, workers, feed_xml(0, 0))
+        print_header()
         async with Fetcher(timeout=20, concurrency=50) as fetcher:
             poller = Poller(store, fetcher, lambda: matcher, executor=executor)
             feeds = len(env.urls)
@@ -437,8 +467,8 @@ async def run_all(
             facts["after_all"] = await redis_facts(store)
             if facts["after_all"]["xlen"] != changed * cycles:
                 raise SystemExit(f"stream has {facts['after_all']['xlen']} alerts")
-            if profile:
-                facts["profile"] = await profile_cycle(poller, env, executor, profile)
+            if opts.profile:
+                facts["profile"] = await profile_cycle(poller, env, executor, opts.profile)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -467,15 +497,18 @@ def fmt_statuses(statuses: Counter[str]) -> str:
     return " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
 
 
-def print_cycles(cycles: Sequence[Cycle]) -> None:
+def print_header() -> None:
     head = f"{'cycle':<6}{'wall s':>8}{'cpu s':>8}{'work s':>8}{'srv s':>7}{'redis s':>8}"
-    print(head + f"{'alerts':>7}  {'HTTP':<18} statuses")
-    for c in cycles:
-        http = " ".join(f"{k}x{v}" for k, v in sorted(c.http.items()))
-        print(
-            f"{c.name:<6}{c.wall:8.3f}{c.cpu:8.3f}{c.workers_cpu:8.2f}{c.server_cpu:7.2f}"
-            f"{c.redis_cpu:8.2f}{c.alerts:7d}  {http:<18} {fmt_statuses(c.statuses)}"
-        )
+    print(head + f"{'alerts':>7}  {'HTTP':<18} statuses", flush=True)
+
+
+def print_row(c: Cycle) -> None:
+    http = " ".join(f"{k}x{v}" for k, v in sorted(c.http.items()))
+    print(
+        f"{c.name:<6}{c.wall:8.3f}{c.cpu:8.3f}{c.workers_cpu:8.2f}{c.server_cpu:7.2f}"
+        f"{c.redis_cpu:8.2f}{c.alerts:7d}  {http:<18} {fmt_statuses(c.statuses)}",
+        flush=True,
+    )
 
 
 def spread(values: Sequence[float]) -> str:
@@ -548,6 +581,12 @@ def bench_env(feeds: int) -> Iterator[tuple[Env, str]]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def load() -> str:
+    """Load average: other work on this small machine shows up here before it skews figures."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min) {five:.2f} (5 min)"
+
+
 def silence_logs() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
 
@@ -560,6 +599,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--compare", action="store_true", help="also run with workers=1")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="cProfile one more C cycle and print the top N entries")  # fmt: skip
+    pool_help = (
+        "use a redis BlockingConnectionPool of N connections instead of monitor.store.connect()"
+        " (whose pool refuses the 101st connection)"
+    )
+    parser.add_argument("--blocking-pool", type=int, default=0, metavar="N", help=pool_help)
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -570,20 +614,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         serve(args.serve)
         return
     silence_logs()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, pid {os.getpid()}")
+    # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so the finally blocks still clean up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, pid {os.getpid()}, {load()}")
     worker_counts = [1, args.workers] if args.compare and args.workers != 1 else [args.workers]
     runs: dict[int, list[Cycle]] = {}
     with bench_env(args.feeds) as (env, redis_url):
         for workers in worker_counts:
             print(f"\n== workers={workers}, cycles={args.cycles} ==")
-            cycles, facts = asyncio.run(run_all(env, redis_url, workers, args.cycles, args.profile))
-            print_cycles(cycles)
+            cycles, facts = asyncio.run(run_all(env, redis_url, workers, args.cycles, args))
             print_summary(cycles, facts)
             if "profile" in facts:
                 print("\n" + facts["profile"])
             runs[workers] = cycles
     if len(runs) > 1:
         print_compare(runs)
+    print(f"\nat the end: {load()}")
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(
         f"\nreaped children (feed server, redis-server) total CPU: "

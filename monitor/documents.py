@@ -21,6 +21,7 @@ class Parsed:
     documents: tuple[Document, ...]
     item_hashes: frozenset[str] = frozenset()
     skipped: int = 0
+    links: tuple[str, ...] = ()  # every feed item's link, newest first (parsed or skipped)
 
 
 def read_source(
@@ -35,7 +36,7 @@ def read_source(
         kind = "feed" if looks_like_feed(body, content_type) else "page"
     if kind == "feed":
         feed = parse_feed(body, url, skip)
-        return Parsed(feed.title, feed.documents, feed.item_hashes, feed.skipped)
+        return Parsed(feed.title, feed.documents, feed.item_hashes, feed.skipped, feed.links)
     page = extract_page(body, url, content_type)
     # The page's id is the URL it is watched at: a canonical URL may change, the watch does not.
     doc = Document(

@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -30,12 +31,9 @@ _FEED_ROOTS = frozenset({"rss", "feed", "rdf"})
 _PAGE_ROOTS = frozenset({"html", "head", "body"})
 _ITEM_NAMES = frozenset({"item", "entry"})
 _SNIFF_BYTES = 4096
-_PROLOG = re.compile(
-    r"""\A(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^>\[]|\[.*?\])*>)*""",
-    re.DOTALL | re.IGNORECASE,
-)
 _FIRST_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
 _FEED_TYPES = ("rss", "atom", "rdf")
+_RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +44,7 @@ class FeedParse:
     documents: tuple[Document, ...]  # the items that were parsed (new or changed raw XML)
     item_hashes: frozenset[str]  # a hash of the raw XML of every item in the body
     skipped: int  # items not parsed because their raw hash was in ``skip``
+    links: tuple[str, ...] = ()  # every item's link (parsed or skipped), feed order, no repeats
 
 
 def looks_like_feed(body: bytes, content_type: str | None) -> bool:
@@ -90,6 +89,7 @@ def _xml_root(body: bytes) -> etree._Element | None:
 def _parse_split(root: etree._Element, url: str, skip: frozenset[str]) -> FeedParse:
     title = _envelope_title(root)
     items = _items(root)
+    links = _unique(_item_link(item, url) for item in items)
     hashes: set[str] = set()
     skipped = 0
     for item in items:
@@ -100,10 +100,10 @@ def _parse_split(root: etree._Element, url: str, skip: frozenset[str]) -> FeedPa
             _detach(item)
             skipped += 1
     if skipped == len(items):
-        return FeedParse(title, (), frozenset(hashes), skipped)
+        return FeedParse(title, (), frozenset(hashes), skipped, links)
     mini = etree.tostring(root, xml_declaration=True, encoding="utf-8")
     documents = tuple(_document(entry, url) for entry in _feedparser(mini).entries)
-    return FeedParse(title, documents, frozenset(hashes), skipped)
+    return FeedParse(title, documents, frozenset(hashes), skipped, links)
 
 
 def _parse_whole(body: bytes, url: str) -> FeedParse:
@@ -116,7 +116,8 @@ def _parse_whole(body: bytes, url: str) -> FeedParse:
     title = html_to_text(_field(parsed.feed, "title"))
     documents = tuple(_document(entry, url) for entry in parsed.entries)
     hashes = frozenset(_entry_hash(entry) for entry in parsed.entries)
-    return FeedParse(title, documents, hashes, 0)
+    links = _unique(doc.url for doc in documents)
+    return FeedParse(title, documents, hashes, 0, links)
 
 
 def _feedparser(data: bytes) -> Any:
@@ -136,6 +137,33 @@ def _items(root: etree._Element) -> list[etree._Element]:
         elif name == "channel":
             found.extend(c for c in child if _local_name(c) == "item")
     return found
+
+
+def _item_link(item: etree._Element, feed_url: str) -> str:
+    """An item's link read from its raw XML, so skipped items have one too."""
+    link = ""
+    for child in item:
+        name = _local_name(child)
+        if name == "link":
+            link = _link_value(child)
+        elif name == "guid" and not link and child.get("isPermaLink", "true") != "false":
+            text = (child.text or "").strip()
+            link = text if text.startswith(("http://", "https://")) else ""
+        if link:
+            break
+    link = link or item.get(_RDF_ABOUT, "")
+    return _absolute(link, feed_url)
+
+
+def _link_value(element: etree._Element) -> str:
+    href = element.get("href")
+    if href is None:  # RSS and RDF: the link is the element's text
+        return (element.text or "").strip()
+    return href.strip() if element.get("rel", "alternate") == "alternate" else ""
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
 
 
 def _detach(element: etree._Element) -> None:
@@ -219,11 +247,43 @@ def _iso(parsed: time.struct_time | None) -> str | None:
 def _root_name(body: bytes) -> str | None:
     """Local name of the first element in the first few KB, lowercased, or None."""
     head = _decode_head(body[:_SNIFF_BYTES])
-    prolog = _PROLOG.match(head)
-    match = _FIRST_TAG.match(head, prolog.end() if prolog else 0)
-    if match is None:
-        return None
-    return match.group(1).rsplit(":", 1)[-1].lower()
+    pos = 0
+    while True:
+        start = head.find("<", pos)
+        if start < 0 or head[pos:start].strip():
+            return None  # no element, or text before it: not XML
+        end = _skip_markup(head, start)
+        if end is None:
+            match = _FIRST_TAG.match(head, start)
+            return match.group(1).rsplit(":", 1)[-1].lower() if match else None
+        if end < 0:
+            return None
+        pos = end
+
+
+def _skip_markup(head: str, start: int) -> int | None:
+    """End of the declaration, comment or DOCTYPE at ``start`` (-1 if unterminated); None for a tag.
+
+    A scan with str.find, not a regex: a regex with nested repeats backtracks for minutes on a
+    crafted DOCTYPE.
+    """
+    if head.startswith("<?", start):
+        return _after(head, "?>", start)
+    if head.startswith("<!--", start):
+        return _after(head, "-->", start + 4)
+    if head.startswith("<!", start):
+        close = head.find(">", start)
+        bracket = head.find("[", start)
+        if 0 <= bracket < close:  # an internal subset holds '>' of its own
+            inner = head.find("]", bracket)
+            return -1 if inner < 0 else _after(head, ">", inner)
+        return -1 if close < 0 else close + 1
+    return None
+
+
+def _after(head: str, token: str, start: int) -> int:
+    found = head.find(token, start)
+    return -1 if found < 0 else found + len(token)
 
 
 def _decode_head(head: bytes) -> str:

@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +25,8 @@ from monitor.config import SourceConfig
 from monitor.diff import diff_document
 from monitor.documents import Parsed, read_source
 from monitor.errors import NewsmonError, StoreError
-from monitor.fetch import Failed, Fetched, Fetcher, NotModified, Validators
+from monitor.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Validators
+from monitor.follow import follow_pages, page_id, stored_links, stored_pages
 from monitor.models import BlockState, DocState
 from monitor.query import Matcher, TermHits
 from monitor.store import Commit, SourceState, Store
@@ -122,43 +123,77 @@ class Poller:
         fetched = await self.fetcher.fetch(source.url, validators)
         if isinstance(fetched, Failed):
             return await self._failed(source, fetched.status, fetched.error, fetched.retry_after)
+        work = _Work(self._ok_fields("not_modified", fetched.status))
         if isinstance(fetched, NotModified):
-            await self.store.record(source.name, self._ok_fields("not_modified", fetched.status))
-            return PollResult(source.name, "not_modified", fetched.status)
-        return await self._fetched(source, state, fetched)
+            result = PollResult(source.name, "not_modified", fetched.status)
+            links = stored_links(state.raw)
+        else:
+            result, links = await self._fetched(source, state, fetched, work)
+        if source.follow_links and source.kind == "feed":
+            await self._follow(source, state, links, work)
+        if work.alerts and result.status in ("not_modified", "unchanged", "ok"):
+            # The feed itself did not change, but a followed page did.
+            work.fields["last_status"] = "changed"
+            result = replace(result, status="changed")
+        commit = Commit(source.name, work.states, work.alerts, work.fields, work.cleared)
+        await self.store.commit(commit)
+        return replace(result, alerts=len(work.alerts))
 
-    async def _fetched(self, source: SourceConfig, state: SourceState, got: Fetched) -> PollResult:
+    async def _fetched(
+        self, source: SourceConfig, state: SourceState, got: Fetched, work: _Work
+    ) -> tuple[PollResult, list[str]]:
         body_hash = hashlib.sha256(got.body).hexdigest()[:32]
-        fields = self._ok_fields("unchanged", got.status) | _validator_fields(got.validators)
-        cleared = [k for k, v in _validator_pairs(got.validators) if v is None]
+        work.fields |= self._ok_fields("unchanged", got.status) | _validator_fields(got.validators)
+        work.cleared += [k for k, v in _validator_pairs(got.validators) if v is None]
         if body_hash == state.body_hash and state.baselined:
-            await self.store.record(source.name, fields, cleared)
-            return PollResult(source.name, "unchanged", got.status)
-        parsed = await self._parse(
-            source, got, state.item_hashes if state.baselined else frozenset()
-        )
+            return PollResult(source.name, "unchanged", got.status), stored_links(state.raw)
+        skip = state.item_hashes if state.baselined else frozenset()
+        parsed = await self._parse(source.kind, got, skip)
         baseline = not state.baselined and not source.alert_on_first_poll
-        states, alerts = await self._diff(source, parsed, baseline)
-        status = "baseline" if baseline else ("changed" if alerts else "ok")
-        fields |= {
+        await self._diff(source, parsed, baseline, work)
+        status = "baseline" if baseline else ("changed" if work.alerts else "ok")
+        work.fields |= {
             "last_status": status,
             "body_hash": body_hash,
             "item_hashes": json.dumps(sorted(parsed.item_hashes)),
             "baselined": "1",
         }
-        await self.store.commit(Commit(source.name, states, alerts, fields, cleared))
-        return PollResult(
-            source.name, status, got.status, len(parsed.documents), parsed.skipped, len(alerts)
-        )
+        docs, skipped = len(parsed.documents), parsed.skipped
+        result = PollResult(source.name, status, got.status, docs, skipped)
+        return result, list(parsed.links) or stored_links(state.raw)
 
-    async def _parse(self, source: SourceConfig, got: Fetched, skip: frozenset[str]) -> Parsed:
+    async def _follow(
+        self, source: SourceConfig, state: SourceState, links: list[str], work: _Work
+    ) -> None:
+        async def fetch(url: str, validators: Validators) -> FetchResult:
+            return await self.fetcher.fetch(url, validators)
+
+        async def extract(got: Fetched) -> Parsed:
+            parsed = await self._parse("page", got, frozenset())
+            docs = tuple(replace(d, id=page_id(got.url)) for d in parsed.documents)
+            return replace(parsed, documents=docs)
+
+        pages = await follow_pages(links, stored_pages(state.raw), fetch, extract)
+        for parsed in pages.parsed:
+            # A page seen for the first time is its own baseline: the item announced it.
+            await self._diff(source, parsed, False, work, new_is_baseline=True)
+        work.fields |= pages.fields
+        work.cleared += pages.cleared
+
+    async def _parse(self, kind: str, got: Fetched, skip: frozenset[str]) -> Parsed:
         loop = asyncio.get_running_loop()
-        args = (source.kind, got.body, got.final_url, got.content_type, skip)
+        args = (kind, got.body, got.final_url, got.content_type, skip)
         return await loop.run_in_executor(self.executor, read_source, *args)
 
     async def _diff(
-        self, source: SourceConfig, parsed: Parsed, baseline: bool
-    ) -> tuple[list[DocState], list[dict[str, Any]]]:
+        self,
+        source: SourceConfig,
+        parsed: Parsed,
+        baseline: bool,
+        work: _Work,
+        *,
+        new_is_baseline: bool = False,
+    ) -> None:
         prev = await self.store.load_docs(source.name, [d.id for d in parsed.documents])
         matcher = self.matcher()
 
@@ -166,15 +201,13 @@ class Poller:
             return self.cache.hits(matcher, block)
 
         now = iso(self.clock())
-        states: list[DocState] = []
-        alerts: list[dict[str, Any]] = []
         for doc in parsed.documents:
             before = prev.get(doc.id)
-            diff = diff_document(before, doc, baseline=baseline)
+            silent = baseline or (new_is_baseline and before is None)
+            diff = diff_document(before, doc, baseline=silent)
             if diff.changed:
-                states.append(diff.state)
-            alerts += build_alerts(source.name, before, diff.changes, hits, now)
-        return states, alerts
+                work.states.append(diff.state)
+            work.alerts += build_alerts(source.name, before, diff.changes, hits, now)
 
     async def _failed(
         self,
@@ -195,6 +228,16 @@ class Poller:
     def _ok_fields(self, status: str, http: int) -> dict[str, str]:
         now = iso(self.clock())
         return {"last_poll": now, "last_ok": now, "last_status": status, "last_http": str(http)}
+
+
+@dataclass
+class _Work:
+    """What one poll will commit: document states, alerts and source-state fields."""
+
+    fields: dict[str, str]
+    states: list[DocState] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)
 
 
 def _validator_pairs(v: Validators) -> list[tuple[str, str | None]]:

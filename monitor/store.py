@@ -96,6 +96,7 @@ class SourceState:
     last_error_at: str | None = None
     last_ok: str | None = None
     documents: int = 0
+    raw: Mapping[str, str] = field(default_factory=dict)  # every field, for other stages' records
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +316,7 @@ def _source_state(raw: Mapping[str, str]) -> SourceState:
         last_error=raw.get("last_error") or None,
         last_error_at=raw.get("last_error_at") or None,
         last_ok=raw.get("last_ok") or None,
+        raw=dict(raw),
     )
 
 

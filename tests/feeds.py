@@ -9,11 +9,13 @@ from html import escape
 Item = tuple[str, str, str]  # guid, title, body
 
 
-def rss(items: Sequence[Item], title: str = "Test World News") -> str:
+def rss(
+    items: Sequence[Item], title: str = "Test World News", base: str = "https://news.example.test/"
+) -> str:
     """An RSS 2.0 feed with content:encoded bodies, newest item first."""
     entries = "".join(
         f"<item><guid isPermaLink='false'>{escape(guid)}</guid><title>{escape(t)}</title>"
-        f"<link>https://news.example.test/{escape(guid)}</link>"
+        f"<link>{escape(base)}{escape(guid)}</link>"
         f"<pubDate>Tue, 15 Feb 2022 {10 + sum(map(ord, guid)) % 12}:00:00 GMT</pubDate>"
         f"<content:encoded><![CDATA[<p>{body}</p>]]></content:encoded></item>"
         for guid, t, body in items

@@ -238,3 +238,56 @@ def test_looks_like_feed_skips_comments_and_prolog() -> None:
     )
     assert looks_like_feed(body, None)
     assert not looks_like_feed(b"<!DOCTYPE html>\n<HTML><body></body></HTML>", "text/xml")
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(
+    "body",
+    [b"<!DOCTYPE [" + b"[]" * 2000, b" \n" * 1000 + b"<!DOCTYPE x [" + b"]" * 1000, b"<?" * 2000],
+)
+def test_sniffing_a_crafted_prolog_ends_quickly(body: bytes) -> None:
+    """A crafted DOCTYPE once made a backtracking regex run for minutes."""
+    assert not looks_like_feed(body, None)
+    with pytest.raises(ParseError):
+        parse_feed(body, URL)
+
+
+def test_links_cover_skipped_items_in_feed_order() -> None:
+    first = parse_feed(_feed("rss2_content.xml"), URL)
+    after = parse_feed(_feed("rss2_content_added.xml"), URL, skip=first.item_hashes)
+    assert after.skipped == 3
+    assert after.links == (
+        "https://gazette.example.test/storm-warning",
+        "https://gazette.example.test/ferry-timetable",
+        "https://gazette.example.test/lighthouse-open-day",
+        "https://gazette.example.test/harbour-wall",
+    )
+    assert first.links == after.links[1:]
+
+
+@pytest.mark.parametrize(
+    ("name", "links"),
+    [
+        (
+            "atom_html.xml",
+            ("https://courier.example.test/bridge", "https://courier.example.test/library"),
+        ),
+        ("rdf.xml", ("https://almanac.example.test/frost", "https://almanac.example.test/sheep")),
+        ("malformed.xml", ("https://bugle.example.test/fish", "https://bugle.example.test/pier")),
+        ("no_guid.xml", ("https://notices.example.test/cat",)),
+        ("cp1252.xml", ()),  # a bare guid that is not a URL is no link
+        ("empty_channel.xml", ()),
+    ],
+)
+def test_links_per_format(name: str, links: tuple[str, ...]) -> None:
+    assert parse_feed(_feed(name), URL).links == links
+
+
+def test_links_skip_non_alternate_atom_links_and_resolve_relative_ones() -> None:
+    body = _feed("atom_html.xml").replace(
+        b'<link rel="alternate" href="https://courier.example.test/bridge"/>',
+        b'<link rel="enclosure" href="/audio.mp3"/><link href="/bridge-relative"/>',
+    )
+    result = parse_feed(body, "https://courier.example.test/feed.atom")
+    assert result.links[0] == "https://courier.example.test/bridge-relative"
+    assert result.documents[0].url == "https://courier.example.test/bridge-relative"

@@ -140,3 +140,42 @@ async def test_redis_outage_during_a_poll_loses_nothing_and_duplicates_nothing(
     assert (await poll(store, source)).alerts == 1
     assert (await poll(store, source)).alerts == 0
     assert len(await stream(store)) == 1
+
+
+async def test_follow_links_tracks_the_live_page_of_each_new_item(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    """A live blog that moves to a new URL every day is followed through its feed."""
+    base = http_server.url("/")
+    day1 = ("live-day1", "Ukraine live: day 1", "Follow our live coverage.")
+    http_server.put("/feed.xml", rss([day1], base=base))
+    http_server.put("/live-day1", liveblog([UPD_1]), "text/html; charset=utf-8")
+    source = SourceConfig("world", http_server.url("/feed.xml"), follow_links=True)
+    assert (await poll(store, source)).status == "baseline"
+
+    # The feed does not change (304) while the page grows: the page is still polled.
+    http_server.put("/live-day1", liveblog([UPD_2, UPD_1]), "text/html; charset=utf-8")
+    grown = await poll(store, source)
+    assert (grown.http_status, grown.status, grown.alerts) == (304, "changed", 1)
+    (alert,) = await stream(store)
+    assert alert["type"] == "block.new" and alert["block"]["id"] == "u2"
+    assert alert["item"]["id"] == "page:" + http_server.url("/live-day1")
+
+    # Nothing changed anywhere: conditional GETs all round, nothing alerted.
+    quiet = await poll(store, source)
+    assert (quiet.status, quiet.alerts) == ("not_modified", 0)
+    assert http_server.requests_for("/live-day1")[-1].status == 304
+
+    # Day 2: a new item announces a new page; its existing blocks are its baseline.
+    day2 = ("live-day2", "Ukraine live: day 2", "Follow our live coverage.")
+    update = ("d2", "2022-02-16T08:00:00Z", "Talks resume", "Diplomats met again on Wednesday.")
+    http_server.put("/live-day2", liveblog([update]), "text/html; charset=utf-8")
+    http_server.put("/feed.xml", rss([day2, day1], base=base))
+    await poll(store, source)
+    assert [a["type"] for a in (await stream(store))[1:]] == ["item.new"]
+    later = ("d3", "2022-02-16T09:00:00Z", "Sanctions widened", "The EU widened sanctions.")
+    http_server.put("/live-day2", liveblog([later, update]), "text/html; charset=utf-8")
+    assert (await poll(store, source)).alerts == 1
+    newest = (await stream(store))[-1]
+    assert newest["block"]["headline"] == "Sanctions widened"
+    assert [t["name"] for t in newest["terms"]] == ["sanctions"]
