@@ -19,9 +19,14 @@ request, so rewriting a file between cycles is all a change takes. A private red
 on a free port with no persistence. Everything is stopped by PID and removed at the end.
 
 Run from the repo root (``--compare`` also runs workers=1 for a side-by-side table,
-``--profile`` adds one cProfiled C cycle after the timed ones)::
+``--profile N`` adds one cProfiled C cycle after the timed ones and prints its top N entries)::
 
     .venv/bin/python bench/bench_poll.py [--feeds 1000] [--cycles 3] [--workers 2]
+
+With more than 100 feeds, newsmon's own ``monitor.store.connect()`` client fails polls with
+"Redis: Too many connections" (redis-py's asyncio pool holds 100 connections and refuses the
+101st instead of waiting), and the script stops at cycle A. ``--blocking-pool 50`` measures the
+same pipeline on a waiting pool of 50 connections.
 """
 
 from __future__ import annotations
