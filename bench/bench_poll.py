@@ -23,10 +23,8 @@ Run from the repo root (``--compare`` also runs workers=1 for a side-by-side tab
 
     .venv/bin/python bench/bench_poll.py [--feeds 1000] [--cycles 3] [--workers 2]
 
-With more than 100 feeds, newsmon's own ``monitor.store.connect()`` client fails polls with
-"Redis: Too many connections" (redis-py's asyncio pool holds 100 connections and refuses the
-101st instead of waiting), and the script stops at cycle A. ``--blocking-pool 50`` measures the
-same pipeline on a waiting pool of 50 connections.
+By default the client is newsmon's own ``monitor.store.connect()`` (a waiting pool of 64
+connections); ``--blocking-pool N`` measures the same pipeline on a waiting pool of N.
 """
 
 from __future__ import annotations
@@ -606,7 +604,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="cProfile one more C cycle and print the top N entries")  # fmt: skip
     pool_help = (
         "use a redis BlockingConnectionPool of N connections instead of monitor.store.connect()"
-        " (whose pool refuses the 101st connection)"
     )
     parser.add_argument("--blocking-pool", type=int, default=0, metavar="N", help=pool_help)
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)

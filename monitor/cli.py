@@ -37,16 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(getattr(args, "log_level", None) or os.environ.get("NEWSMON_LOG_LEVEL", "info"))
     try:
         return int(asyncio.run(args.handler(args)))
-    except ConfigError as exc:
-        print(f"newsmon: config error: {exc}", file=sys.stderr)
+    except (ConfigError, QueryError) as exc:
+        what = "config error" if isinstance(exc, ConfigError) else "invalid query"
+        print(f"newsmon: {what}: {exc}", file=sys.stderr)
         return 2
-    except QueryError as exc:
-        print(f"newsmon: invalid query: {exc}", file=sys.stderr)
-        return 2
-    except StoreError as exc:
-        print(f"newsmon: {exc}", file=sys.stderr)
-        return 1
-    except NewsmonError as exc:
+    except NewsmonError as exc:  # Redis unreachable, a snapshot that cannot be read, ...
         print(f"newsmon: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

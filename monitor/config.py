@@ -317,17 +317,22 @@ def _tables(items: list[Any], section: str, path: Path | None) -> list[_Reader]:
     return readers
 
 
+def _unique_name(r: _Reader, seen: set[str], kind: str) -> str:
+    name = r.required("name")
+    if not NAME_PATTERN.match(name):
+        raise r.fail("name", "must be letters, digits, '-', '_' or '.' (at most 80)")
+    if name in seen:
+        raise r.fail("name", f"duplicate {kind} name {name!r}")
+    seen.add(name)
+    return name
+
+
 def _sources(items: list[Any], path: Path | None) -> tuple[SourceConfig, ...]:
     sources: list[SourceConfig] = []
     seen: set[str] = set()
     for r in _tables(items, "sources", path):
         r.only("name", "url", "kind", "interval", "alert_on_first_poll", "follow_links")
-        name = r.required("name")
-        if not NAME_PATTERN.match(name):
-            raise r.fail("name", "must be letters, digits, '-', '_' or '.' (at most 80)")
-        if name in seen:
-            raise r.fail("name", f"duplicate source name {name!r}")
-        seen.add(name)
+        name = _unique_name(r, seen, "source")
         kind = r.get("kind", str, "feed")
         if kind not in ("feed", "page"):
             raise r.fail("kind", 'must be "feed" or "page"')
@@ -354,12 +359,7 @@ def _keywords(items: list[Any], path: Path | None) -> tuple[KeywordSpec, ...]:
     seen: set[str] = set()
     for r in _tables(items, "keywords", path):
         r.only("name", "query", "language")
-        name = r.required("name")
-        if not NAME_PATTERN.match(name):
-            raise r.fail("name", "must be letters, digits, '-', '_' or '.' (at most 80)")
-        if name in seen:
-            raise r.fail("name", f"duplicate keyword name {name!r}")
-        seen.add(name)
+        name = _unique_name(r, seen, "keyword")
         spec = KeywordSpec(name, r.required("query"), r.get("language", str, "english"))
         try:
             Matcher([spec])

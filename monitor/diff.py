@@ -44,7 +44,7 @@ def block_state(block: Block, block_id: str) -> BlockState:
         text=text,
         published=block.published,
         hash=text_hash(headline + "\n" + text),
-        fingerprint=fingerprint(headline + " " + text),
+        fingerprint=fingerprint(headline + " " + text, normalized=True),
         byline=block.byline,
         credits=block.credits,
         url=block.url,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -34,6 +34,7 @@ from monitor.models import BlockState, DocState
 from monitor.query import KeywordSpec
 
 MAX_DOCS = 5000  # documents remembered per source; feeds drop items long before this
+_BLOCK_FIELDS = tuple(f.name for f in fields(BlockState))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,14 @@ class Commit:
 
 def encode_state(state: DocState) -> str:
     """DocState → compact JSON."""
-    return json.dumps(asdict(state), separators=(",", ":"), ensure_ascii=False)
+    # By hand rather than dataclasses.asdict, which deep-copies every field (a hot spot).
+    data = {
+        "id": state.id,
+        "url": state.url,
+        "title": state.title,
+        "blocks": [{f: getattr(b, f) for f in _BLOCK_FIELDS} for b in state.blocks],
+    }
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def decode_state(raw: str | bytes) -> DocState:
@@ -320,9 +328,23 @@ def _source_state(raw: Mapping[str, str]) -> SourceState:
     )
 
 
-def connect(url: str) -> aioredis.Redis:
-    """A client for ``url`` (redis://, rediss:// or unix://) that speaks str."""
-    return aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+MAX_CONNECTIONS = 64
+
+
+def connect(url: str, max_connections: int = MAX_CONNECTIONS) -> aioredis.Redis:
+    """A client for ``url`` (redis://, rediss:// or unix://) that speaks str.
+
+    The pool blocks when all its connections are busy instead of failing: a thousand polls
+    starting at once wait their turn for one of ``max_connections``.
+    """
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url,
+        decode_responses=True,
+        health_check_interval=30,
+        max_connections=max_connections,
+        timeout=60,
+    )
+    return aioredis.Redis.from_pool(pool)
 
 
 def redact(url: str) -> str:

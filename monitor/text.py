@@ -44,7 +44,7 @@ _QUOTES = str.maketrans(
         "\u00ad": "",
     }
 )
-_SPACES = re.compile(r"[ \t\f\v\r]+")
+_SPACES = re.compile(r"[ \t\f\v\r]{2,}|[\t\f\v\r]")  # only runs that change
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 _RELATIVE_LABELS = re.compile(
     r"(?im)^\s*(?:updated|posted|published|last updated)?\s*"
@@ -63,8 +63,12 @@ _NUMBER = re.compile(r"\d")
 def normalize(text: str) -> str:
     """NFKC, straight quotes, one dash form, no relative-time labels, collapsed whitespace."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = _RELATIVE_LABELS.sub("", text)
-    text = _UPDATED_LABEL.sub("", text)
+    lowered = text.lower()
+    if (
+        "ago" in lowered or "just now" in lowered
+    ):  # the label regexes are costly; most texts lack both
+        text = _RELATIVE_LABELS.sub("", text)
+        text = _UPDATED_LABEL.sub("", text)
     text = _SPACES.sub(" ", text)
     return _BLANK_LINES.sub("\n", text).strip()
 
@@ -74,9 +78,9 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def fingerprint(text: str) -> str:
+def fingerprint(text: str, *, normalized: bool = False) -> str:
     """Hash of the letters and digits only: equal fingerprints mean a cosmetic edit."""
-    folded = _NON_ALNUM.sub("", normalize(text).casefold())
+    folded = _NON_ALNUM.sub("", (text if normalized else normalize(text)).casefold())
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:20]
 
 
