@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -179,3 +180,25 @@ async def test_follow_links_tracks_the_live_page_of_each_new_item(
     newest = (await stream(store))[-1]
     assert newest["block"]["headline"] == "Sanctions widened"
     assert [t["name"] for t in newest["terms"]] == ["sanctions"]
+
+
+async def test_many_polls_at_once_share_the_redis_pool(
+    redis_url: str, prefix: str, tmp_path: Any
+) -> None:
+    """More polls in flight than pooled connections wait their turn instead of failing."""
+    from monitor.store import connect
+
+    sources = []
+    for i in range(150):
+        path = tmp_path / f"feed{i}.xml"
+        path.write_text(rss([(f"g{i}", f"Item {i}", "Body text.")]), encoding="utf-8")
+        sources.append(SourceConfig(f"feed{i}", str(path)))
+    client = connect(redis_url, max_connections=8)
+    store = Store(client, prefix)
+    try:
+        async with Fetcher(timeout=5) as fetcher:
+            poller = Poller(store, fetcher, lambda: MATCHER)
+            results = await asyncio.gather(*(poller.poll(s) for s in sources))
+    finally:
+        await client.aclose()
+    assert [r.status for r in results] == ["baseline"] * 150
