@@ -223,4 +223,5 @@ def _block(block: BlockState) -> dict[str, Any]:
         "byline": block.byline,
         "credits": block.credits,
         "url": block.url,
+        "extractor": block.extractor,
     }

@@ -48,6 +48,7 @@ def block_state(block: Block, block_id: str) -> BlockState:
         byline=block.byline,
         credits=block.credits,
         url=block.url,
+        extractor=block.extractor,
     )
 
 

@@ -60,6 +60,7 @@ class BlockState:
     byline: str | None = None
     credits: str | None = None
     url: str | None = None
+    extractor: str | None = None  # which extractor produced the block
 
 
 @dataclass(frozen=True, slots=True)
