@@ -36,6 +36,8 @@ def build_alerts(
     detected_at: str,
 ) -> list[dict[str, Any]]:
     """One alert per change, with each watched keyword's counts in the whole item."""
+    if not changes:
+        return []
     counts = _totals(prev.blocks if prev else (), hits)
     basis = state_digest(prev)
     alerts = []
