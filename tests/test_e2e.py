@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,13 @@ def test_keyword_added_while_the_daemon_runs(
     assert "daemon stopped" in err
 
 
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
 def _status(newsmon: Newsmon) -> str:
     return newsmon.run("status", "--json").stdout
 
@@ -255,3 +263,31 @@ def test_embedded_redis_survives_a_restart(
     assert alert["item"]["title"] == ITEM_B[1]
     assert (tmp_path / "data" / "newsmon.aof").exists() or (tmp_path / "data").glob("*.aof")
     assert not (tmp_path / "data" / "redis.sock").exists(), "the last client shuts it down"
+
+
+def test_sighup_reloads_sources_and_retry_after_is_honoured(
+    newsmon: Newsmon, http_server: LocalHTTPServer, tmp_path: Path, prefix: str
+) -> None:
+    """A 429 with Retry-After postpones that source's polls; SIGHUP adds a new source."""
+    http_server.put(
+        "/feed.xml", "slow down", "text/plain", status=429, headers={"Retry-After": "3600"}
+    )
+    http_server.put("/live", liveblog([UPD_1]), "text/html; charset=utf-8")
+    daemon = newsmon.start("run")
+    try:
+        wait_for(lambda: bool(http_server.requests_for("/feed.xml")), "the first poll")
+        seen = len(http_server.requests_for("/live"))
+        # The interval is 1s: while the other source is polled again and again, the one that
+        # answered 429 with Retry-After: 3600 is left alone.
+        wait_for(lambda: len(http_server.requests_for("/live")) >= seen + 3, "more polls")
+        assert len(http_server.requests_for("/feed.xml")) == 1
+        http_server.put("/extra.xml", rss([ITEM_A]))
+        text = newsmon.config.read_text(encoding="utf-8")
+        extra = source("extra", http_server.url("/extra.xml"))
+        newsmon.config.write_text(text.replace("[[keywords]]", extra + "\n[[keywords]]", 1))
+        daemon.send_signal(signal.SIGHUP)
+        wait_for(lambda: bool(http_server.requests_for("/extra.xml")), "the new source's poll")
+    finally:
+        daemon.terminate()
+        _out, err = daemon.communicate(timeout=30)
+    assert "poll postponed" in err and "config reloaded" in err
