@@ -88,7 +88,7 @@ def _terms(
     old = hits(change.before) if change.before else {}
     if change.type == "item.new":
         new_hits = _merge_doc_hits(change.doc, hits)
-        after = _totals(change.doc.blocks, hits)
+        after = Counter({name: h.count for name, h in new_hits.items()})
         relevant = set(after)
         text = "\n".join(block_text(b) for b in change.doc.blocks)
     else:

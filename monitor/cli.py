@@ -22,11 +22,11 @@ from monitor.client import alert_filter, follow
 from monitor.config import NAME_PATTERN, Config, load_config
 from monitor.documents import Parsed, read_source
 from monitor.errors import ConfigError, NewsmonError, QueryError, StoreError
-from monitor.fetch import Failed, Fetched, Fetcher, NotModified
-from monitor.query import KeywordSpec, Matcher, snippets
+from monitor.fetch import Failed, Fetched, Fetcher
+from monitor.query import KeywordSpec, Matcher, compile_keyword, snippets
 from monitor.render import alert_text
 from monitor.snapshots import OfflineMonitor
-from monitor.store import Store
+from monitor.store import SourceState, Store
 
 log = structlog.get_logger("newsmon")
 
@@ -198,7 +198,7 @@ async def _keywords_add(args: argparse.Namespace) -> int:
     if not NAME_PATTERN.match(args.name):
         raise ConfigError(f"keyword name {args.name!r} must be letters, digits, '-', '_' or '.'")
     spec = KeywordSpec(args.name, args.query, args.language)
-    Matcher([spec])  # refuses an invalid query before anything is stored
+    compile_keyword(spec)  # refuses an invalid query before anything is stored
     config = _config(args, missing_ok=True)
     async with daemon.open_store(config) as store:
         await store.put_keywords([spec], announce="add")
@@ -275,7 +275,7 @@ async def _snapshot(config: Config, where: str, kind: str, as_url: str | None = 
         got = await f.fetch(where)
     if isinstance(got, Failed):
         raise NewsmonError(f"{where}: {got.error}")
-    if isinstance(got, NotModified) or not isinstance(got, Fetched):
+    if not isinstance(got, Fetched):  # no validators were sent, so never a 304
         raise NewsmonError(f"{where}: unexpected answer")
     url = as_url or where
     return await asyncio.to_thread(read_source, kind, got.body, url, got.content_type)
@@ -304,7 +304,7 @@ async def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status_row(name: str, state: Any, docs: int, configured: bool) -> dict[str, Any]:
+def _status_row(name: str, state: SourceState, docs: int, configured: bool) -> dict[str, Any]:
     return {
         "source": name,
         "configured": configured,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.errors import ConfigError, QueryError
-from monitor.query import KeywordSpec, Matcher
+from monitor.query import KeywordSpec, compile_keyword
 
 DEFAULT_PATH = Path("config/monitor.toml")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
@@ -362,7 +362,7 @@ def _keywords(items: list[Any], path: Path | None) -> tuple[KeywordSpec, ...]:
         name = _unique_name(r, seen, "keyword")
         spec = KeywordSpec(name, r.required("query"), r.get("language", str, "english"))
         try:
-            Matcher([spec])
+            compile_keyword(spec)
         except QueryError as exc:
             raise r.fail("query", str(exc)) from None
         specs.append(spec)

@@ -30,7 +30,7 @@ from monitor.config import Config, SourceConfig, load_config
 from monitor.errors import NewsmonError, QueryError, StoreError
 from monitor.fetch import Fetcher
 from monitor.pipeline import Poller, PollResult
-from monitor.query import KeywordSpec, Matcher
+from monitor.query import KeywordSpec, Matcher, compile_keyword
 from monitor.store import Store, connect, redact
 
 log = structlog.get_logger("newsmon.daemon")
@@ -75,10 +75,14 @@ def make_executor(workers: int) -> Executor | None:
 
 def compile_keywords(specs: Sequence[KeywordSpec]) -> Matcher:
     """A matcher of every valid keyword; an invalid one (written to Redis by hand) is skipped."""
+    try:
+        return Matcher(specs)
+    except QueryError:
+        pass  # rare: find the bad ones, one by one, and build without them
     good = []
     for spec in specs:
         try:
-            Matcher([spec])
+            compile_keyword(spec)
         except QueryError as exc:
             log.error("keyword skipped", keyword=spec.name, error=str(exc))
             continue

@@ -13,7 +13,7 @@ for two polls in a row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from monitor.models import Block, BlockState, Change, DocState, Document
@@ -61,34 +61,33 @@ def synthetic_id(block: BlockState) -> str:
 
 def diff_document(prev: DocState | None, doc: Document, *, baseline: bool = False) -> DocDiff:
     """Compare ``doc`` with its committed state ``prev`` (None: never seen)."""
-    live = [b for b in doc.blocks if not b.tombstone]
+    # Each block is normalised and hashed once; its id is "" until it is known.
+    drafts = [block_state(b, b.id or "") for b in doc.blocks if not b.tombstone]
     tombstoned = {b.id for b in doc.blocks if b.tombstone and b.id}
     if prev is None:
-        state = DocState(doc.id, doc.url, doc.title, tuple(_fresh_states(live, set())))
+        taken: set[str] = set()
+        fresh = [s for s in (_fresh(d, taken) for d in drafts) if s is not None]
+        state = DocState(doc.id, doc.url, doc.title, tuple(fresh))
         changes = () if baseline else (Change("item.new", state, None),)
         return DocDiff(state, changes, True)
-    matched, fresh = _match(prev.blocks, live)
-    return _classify(prev, doc, live, matched, fresh, tombstoned)
+    matched, pending = _match(prev.blocks, drafts)
+    return _classify(prev, doc, drafts, matched, pending, tombstoned)
 
 
-def _fresh_states(blocks: Iterable[Block], taken: set[str]) -> list[BlockState]:
-    states = []
-    for block in blocks:
-        state = block_state(block, block.id or "")
-        if not block.id:
-            state = replace(state, id=synthetic_id(state))
-        if state.id in taken:  # a duplicate on the page: the first copy wins
-            continue
-        taken.add(state.id)
-        states.append(state)
-    return states
+def _fresh(draft: BlockState, taken: set[str]) -> BlockState | None:
+    """A new block with its final id, or None for a duplicate on the page (the first wins)."""
+    state = draft if draft.id else replace(draft, id=synthetic_id(draft))
+    if state.id in taken:
+        return None
+    taken.add(state.id)
+    return state
 
 
 def _match(
-    old: Sequence[BlockState], live: Sequence[Block]
+    old: Sequence[BlockState], drafts: Sequence[BlockState]
 ) -> tuple[dict[int, BlockState], list[int]]:
     """Pair each current block (by index) with a previous block; the rest are fresh."""
-    pairing = _Pairing(old, live)
+    pairing = _Pairing(old, drafts)
     pairing.by(lambda s, b: s.hash == b.hash)
     pairing.by(_same_time_and_headline)
     pairing.by_similarity()
@@ -98,20 +97,19 @@ def _match(
 class _Pairing:
     """One-to-one assignment of current blocks to previous ones, strongest evidence first."""
 
-    def __init__(self, old: Sequence[BlockState], live: Sequence[Block]) -> None:
-        self.live = live
+    def __init__(self, old: Sequence[BlockState], drafts: Sequence[BlockState]) -> None:
+        self.drafts = drafts  # a draft's id is the block's native id, or "" for none
         self.matched: dict[int, BlockState] = {}
         self.used: set[str] = set()
         self.pending: list[int] = []
         by_id = {b.id: b for b in old}
-        for i, block in enumerate(live):
-            hit = by_id.get(block.id) if block.id else None
+        for i, draft in enumerate(drafts):
+            hit = by_id.get(draft.id) if draft.id else None
             if hit is not None and hit.id not in self.used:
                 self._take(i, hit)
             else:
                 self.pending.append(i)
         self.cands = [b for b in old if b.id not in self.used]
-        self.states = {i: block_state(live[i], "") for i in self.pending}
 
     def _take(self, i: int, old: BlockState) -> None:
         self.matched[i] = old
@@ -119,14 +117,14 @@ class _Pairing:
 
     def _free(self, i: int, old: BlockState) -> bool:
         # A block with its own id may only inherit the identity of a block that had none.
-        native = self.live[i].id
+        native = self.drafts[i].id
         return old.id not in self.used and (not native or old.id.startswith("x-"))
 
     def by(self, same: Callable[[BlockState, BlockState], bool]) -> None:
         rest = []
         for i in self.pending:
             hit = next(
-                (c for c in self.cands if self._free(i, c) and same(self.states[i], c)), None
+                (c for c in self.cands if self._free(i, c) and same(self.drafts[i], c)), None
             )
             if hit is None:
                 rest.append(i)
@@ -137,7 +135,7 @@ class _Pairing:
     def by_similarity(self) -> None:
         scored = []
         for i in self.pending:
-            new = self.states[i]
+            new = self.drafts[i]
             for c in self.cands:
                 if not self._free(i, c):
                     continue
@@ -169,20 +167,23 @@ def _related(new: BlockState, old: BlockState) -> bool:
 def _classify(
     prev: DocState,
     doc: Document,
-    live: Sequence[Block],
+    drafts: Sequence[BlockState],
     matched: dict[int, BlockState],
-    fresh: list[int],
+    pending: list[int],
     tombstoned: set[str],
 ) -> DocDiff:
-    edits: list[Change] = []
-    current: list[BlockState] = []
     taken = {b.id for b in matched.values()}
-    added = _fresh_by_index(live, fresh, taken)
-    for i, block in enumerate(live):
+    added = {i: s for i in pending if (s := _fresh(drafts[i], taken)) is not None}
+    current: list[BlockState] = []
+    edited: list[tuple[BlockState, BlockState]] = []  # (before, after)
+    for i, draft in enumerate(drafts):
         if i in matched:
-            updated, edit = _update(matched[i], block)
-            current.append(updated)
-            edits.extend([edit] if edit else [])
+            old = matched[i]
+            new = replace(draft, id=old.id, missing=0)
+            current.append(new)
+            # Same text, or a cosmetic edit: the latest form is remembered, nothing alerts.
+            if new.hash != old.hash and new.fingerprint != old.fingerprint:
+                edited.append((old, new))
         elif i in added:
             current.append(added[i])
     shown = {b.id for b in current}
@@ -190,7 +191,7 @@ def _classify(
     blocks = _interleave(prev.blocks, current, kept)[:MAX_BLOCKS]
     state = DocState(doc.id, doc.url, doc.title or prev.title, tuple(blocks))
     changes = [Change("block.removed", state, None, before=b) for b in removed]
-    changes += [replace(c, doc=state) for c in edits]
+    changes += [_edit(state, old, new) for old, new in edited]
     changes += [Change("block.new", state, s) for s in _oldest_first(list(added.values()))]
     return DocDiff(state, tuple(changes), state != prev)
 
@@ -220,32 +221,9 @@ def _interleave(
     return out
 
 
-def _fresh_by_index(
-    live: Sequence[Block], fresh: list[int], taken: set[str]
-) -> dict[int, BlockState]:
-    out: dict[int, BlockState] = {}
-    for i in fresh:
-        (state,) = _fresh_states([live[i]], taken) or (None,)
-        if state is not None:
-            out[i] = state
-    return out
-
-
-def _update(old: BlockState, block: Block) -> tuple[BlockState, Change | None]:
-    new = replace(block_state(block, old.id), missing=0)
-    if new.hash == old.hash or new.fingerprint == old.fingerprint:
-        # Same text, or a cosmetic edit: remember the latest form, alert nothing.
-        return new, None
+def _edit(state: DocState, old: BlockState, new: BlockState) -> Change:
     added, removed = word_diff(old.headline + "\n" + old.text, new.headline + "\n" + new.text)
-    change = Change(
-        "block.edited",
-        DocState("", "", "", ()),  # replaced by the document's final state in _classify
-        new,
-        before=old,
-        words_added=added,
-        words_removed=removed,
-    )
-    return new, change
+    return Change("block.edited", state, new, before=old, words_added=added, words_removed=removed)
 
 
 def _missing(

@@ -123,8 +123,9 @@ class Poller:
         fetched = await self.fetcher.fetch(source.url, validators)
         if isinstance(fetched, Failed):
             return await self._failed(source, fetched.status, fetched.error, fetched.retry_after)
-        work = _Work(self._ok_fields("not_modified", fetched.status))
+        work = _Work()
         if isinstance(fetched, NotModified):
+            work.fields |= self._ok_fields("not_modified", fetched.status)
             result = PollResult(source.name, "not_modified", fetched.status)
             links = stored_links(state.raw)
         else:
@@ -234,7 +235,7 @@ class Poller:
 class _Work:
     """What one poll will commit: document states, alerts and source-state fields."""
 
-    fields: dict[str, str]
+    fields: dict[str, str] = field(default_factory=dict)
     states: list[DocState] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     cleared: list[str] = field(default_factory=list)

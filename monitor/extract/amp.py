@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lxml.html import HtmlElement
 
 from monitor.extract import element, ids
@@ -26,17 +28,12 @@ def extract(root: HtmlElement, page_url: str) -> list[Block]:
 
 def _block(item: HtmlElement, page_url: str) -> Block:
     fields = element.read(item, page_url)
-    raw_id = item.get("id")
-    native = ids.from_element_id(raw_id, prefixed_only=False) or ids.from_attribute(raw_id)
-    return Block(
-        id=native,
-        headline=fields.headline,
-        text=fields.text,
+    fields = replace(
+        fields,
         published=iso(item.get("data-sort-time") or "") or fields.published,
         modified=iso(item.get("data-update-time") or "") or fields.modified,
-        byline=fields.byline,
-        credits=fields.credits,
-        url=fields.url,
-        extractor="amp",
-        tombstone=item.get("data-tombstone") is not None,
     )
+    raw_id = item.get("id")
+    native = ids.from_element_id(raw_id, prefixed_only=False) or ids.from_attribute(raw_id)
+    tombstone = item.get("data-tombstone") is not None
+    return fields.block(native, "amp", tombstone=tombstone)

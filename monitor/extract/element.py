@@ -10,6 +10,7 @@ from lxml.html import HtmlElement
 from monitor.extract import body, noise
 from monitor.extract.dates import iso
 from monitor.extract.tree import inside, paragraphs, tag_of, text_of
+from monitor.models import Block
 
 _HEADLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
 _MODIFIED_HINTS = ("updated", "modified", "edited")
@@ -26,6 +27,24 @@ class Fields:
     published: str | None
     modified: str | None
     url: str | None
+
+    def block(
+        self, block_id: str | None, extractor: str, *, pinned: bool = False, tombstone: bool = False
+    ) -> Block:
+        """The update block these fields describe."""
+        return Block(
+            id=block_id,
+            headline=self.headline,
+            text=self.text,
+            published=self.published,
+            modified=self.modified,
+            byline=self.byline,
+            credits=self.credits,
+            url=self.url,
+            extractor=extractor,
+            pinned=pinned,
+            tombstone=tombstone,
+        )
 
 
 def read(el: HtmlElement, page_url: str, headline_el: HtmlElement | None = None) -> Fields:

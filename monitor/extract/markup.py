@@ -64,16 +64,4 @@ def _pinned(el: HtmlElement) -> bool:
 
 
 def _block(el: HtmlElement, page_url: str) -> Block:
-    fields = element.read(el, page_url)
-    return Block(
-        id=native_id(el),
-        headline=fields.headline,
-        text=fields.text,
-        published=fields.published,
-        modified=fields.modified,
-        byline=fields.byline,
-        credits=fields.credits,
-        url=fields.url,
-        extractor="markup",
-        pinned=_pinned(el),
-    )
+    return element.read(el, page_url).block(native_id(el), "markup", pinned=_pinned(el))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lxml.html import HtmlElement
 
 from monitor.extract import body, element, ids, noise
@@ -40,21 +42,9 @@ def _prop(el: HtmlElement, name: str) -> HtmlElement | None:
 def _block(el: HtmlElement, page_url: str) -> Block:
     fields = element.read(el, page_url, headline_el=_prop(el, "headline"))
     article = _prop(el, "articleBody")
-    text = fields.text
     if article is not None:
-        text = body.build(paragraphs(article, noise.is_noise_element)).text
-    return Block(
-        id=_native_id(el),
-        headline=fields.headline,
-        text=text,
-        published=fields.published,
-        modified=fields.modified,
-        byline=fields.byline,
-        credits=fields.credits,
-        url=fields.url,
-        extractor="microdata",
-        pinned=_pinned(el),
-    )
+        fields = replace(fields, text=body.build(paragraphs(article, noise.is_noise_element)).text)
+    return fields.block(_native_id(el), "microdata", pinned=_pinned(el))
 
 
 def _pinned(el: HtmlElement) -> bool:
