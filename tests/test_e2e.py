@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import redis
 
 from tests.feeds import liveblog, rss
 from tests.httpserver import LocalHTTPServer
@@ -186,43 +189,75 @@ def test_check_diffs_two_snapshots_offline(
 
 
 def test_keyword_added_while_the_daemon_runs(
-    newsmon: Newsmon, http_server: LocalHTTPServer
+    newsmon: Newsmon, http_server: LocalHTTPServer, redis_url: str, prefix: str
 ) -> None:
+    """Waits only for durable facts: the daemon's poll and keyword log lines, stream entries."""
     http_server.put("/feed.xml", rss([ITEM_A]))
     http_server.put("/live", liveblog([UPD_1]), "text/html; charset=utf-8")
     daemon = newsmon.start("run")
+    lines = LogLines(daemon)
     try:
-        deadline = time.monotonic() + 30
-        while '"baseline"' not in _status(newsmon):
-            assert time.monotonic() < deadline, "the daemon never polled"
-            time.sleep(0.3)
+        lines.wait(lambda e: e.get("event") == "poll" and e.get("source") == "live", "a poll")
         added = newsmon.run("keywords", "add", "markets", "stock* OR markets")
         assert added.returncode == 0, added.stderr
-        sub = newsmon.start("subscribe", "--json", "--term", "markets", "--count", "1")
-        time.sleep(2.0)  # the daemon applies the keyword within a second
+        lines.wait(lambda e: e.get("event") == "keywords loaded" and e.get("count") == 3, "reload")
         update = ("u3", "2022-02-15T11:00:00Z", "Stocks rally", "Markets rose on hopes of talks.")
         http_server.put("/live", liveblog([update, UPD_1]), "text/html; charset=utf-8")
-        (alert,) = alerts_of(finish(sub)[0])
+        wait_for(lambda: bool(stream_alerts(redis_url, prefix)), "the alert on the stream")
+        (alert,) = stream_alerts(redis_url, prefix)
         assert alert["block"]["headline"] == "Stocks rally"
         assert [t["name"] for t in alert["terms"]] == ["markets"]
         listed = newsmon.run("keywords", "list")
         assert "markets" in listed.stdout and "sanctions" in listed.stdout
     finally:
         daemon.terminate()
-        _out, err = daemon.communicate(timeout=30)
-    assert daemon.returncode == 0, err
-    assert "daemon stopped" in err
+        daemon.wait(timeout=30)
+    assert daemon.returncode == 0, lines.text()
+    lines.wait(lambda e: e.get("event") == "daemon stopped", "the clean stop")
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+class LogLines:
+    """Collects a process's JSON log lines (stderr) in a thread, to wait for one of them."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.raw: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            self.raw.append(line)
+            with contextlib.suppress(ValueError):
+                self.events.append(json.loads(line))
+
+    def wait(self, match: Callable[[dict[str, Any]], bool], what: str, timeout: float = 60) -> None:
+        wait_for(lambda: any(match(e) for e in list(self.events)), what, timeout, self.text)
+
+    def text(self) -> str:
+        return "".join(self.raw)
+
+
+def stream_alerts(redis_url: str, prefix: str) -> list[dict[str, Any]]:
+    """Every alert on the test's stream, oldest first."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return [json.loads(f["alert"]) for _id, f in client.xrange(f"{prefix}:stream")]
+    finally:
+        client.close()
+
+
+def wait_for(
+    condition: Callable[[], bool],
+    what: str,
+    timeout: float = 60,
+    detail: Callable[[], str] = str,
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{detail()}"
         time.sleep(0.1)
-
-
-def _status(newsmon: Newsmon) -> str:
-    return newsmon.run("status", "--json").stdout
 
 
 def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path, newsmon_cmd: list[str]) -> None:
