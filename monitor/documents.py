@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from monitor.extract import extract_page
 from monitor.models import Document
-from monitor.parse import looks_like_feed, parse_feed
+from monitor.parse import looks_like_feed, parse_feed, scan_feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +43,11 @@ def read_source(
         id=url, url=page.url, title=page.title, blocks=page.blocks, published=page.published
     )
     return Parsed(page.title, (doc,))
+
+
+def scan_source(body: bytes, url: str) -> Parsed | None:
+    """A feed's item hashes and links without parsing any item; None if it must be parsed."""
+    feed = scan_feed(body, url)
+    if feed is None:
+        return None
+    return Parsed(feed.title, (), feed.item_hashes, feed.skipped, feed.links)

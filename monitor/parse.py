@@ -69,6 +69,20 @@ def parse_feed(body: bytes, url: str, skip: frozenset[str] = frozenset()) -> Fee
     return _parse_split(root, url, skip)
 
 
+def scan_feed(body: bytes, url: str) -> FeedParse | None:
+    """Item hashes and links of a well-formed feed, with no item parsed (a cheap baseline).
+
+    None when lxml cannot read the body as a feed: it must then be parsed whole.
+    """
+    root = _xml_root(body) if body.strip() else None
+    if root is None or _local_name(root) not in _FEED_ROOTS:
+        return None
+    items = _items(root)
+    links = _unique(_item_link(item, url) for item in items)
+    hashes = frozenset(_item_hash(item) for item in items)
+    return FeedParse(_envelope_title(root), (), hashes, len(items), links)
+
+
 def _xml_root(body: bytes) -> etree._Element | None:
     """The document element, or None when the body is not well-formed XML."""
     # No entity expansion and no network: safe against XXE and billion laughs.

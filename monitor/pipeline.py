@@ -12,28 +12,29 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
 from monitor.alerts import block_text, build_alerts
 from monitor.config import SourceConfig
 from monitor.diff import diff_document
-from monitor.documents import Parsed, read_source
+from monitor.documents import Parsed, read_source, scan_source
 from monitor.errors import NewsmonError, StoreError
 from monitor.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Validators
 from monitor.follow import follow_pages, page_id, stored_links, stored_pages
 from monitor.models import BlockState, DocState
 from monitor.query import Matcher, TermHits
-from monitor.store import Commit, SourceState, Store
+from monitor.store import Commit, Lease, SourceState, Store
 
 log = structlog.get_logger("newsmon.poll")
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -81,8 +82,17 @@ class HitCache:
         return found
 
 
+Plan = Callable[[SourceConfig, Lease, "PollResult"], float]  # a poll's outcome → next due, ms
+
+INLINE_BYTES = 64 * 1024  # smaller bodies are parsed on the event loop: cheaper than a hop
+
+
 class Poller:
-    """Polls sources one at a time each, committing each poll's alerts and state atomically."""
+    """Polls sources one at a time each, committing each poll's alerts and state atomically.
+
+    A poll made under a lease (a claim of the shared schedule) commits only while the lease
+    holds, and sets the source's next due time as ``plan`` says, in the same atomic write.
+    """
 
     def __init__(
         self,
@@ -92,37 +102,40 @@ class Poller:
         *,
         executor: Executor | None = None,
         clock: Clock = utcnow,
+        plan: Plan | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
         self.matcher = matcher
         self.executor = executor
         self.clock = clock
+        self.plan = plan
         self.cache = HitCache()
 
-    async def poll(self, source: SourceConfig) -> PollResult:
+    async def poll(self, source: SourceConfig, lease: Lease | None = None) -> PollResult:
         """Poll one source; never raises for the source's problems."""
         started = time.perf_counter()
         try:
-            result = await self._poll(source)
+            result = await self._poll(source, lease)
         except StoreError as exc:
             result = PollResult(source.name, "failed", error=str(exc))
         except NewsmonError as exc:
-            result = await self._failed(source, None, str(exc))
+            result = await self._failed(source, lease, None, str(exc))
         except Exception as exc:  # a bug or a hostile input must not stop the daemon
             log.exception("poll crashed", source=source.name)
-            result = await self._failed(source, None, f"internal error: {exc!r}")
+            result = await self._failed(source, lease, None, f"internal error: {exc!r}")
         ms = round((time.perf_counter() - started) * 1000, 1)
         result = replace(result, duration_ms=ms)
         _log(result)
         return result
 
-    async def _poll(self, source: SourceConfig) -> PollResult:
+    async def _poll(self, source: SourceConfig, lease: Lease | None) -> PollResult:
         state = await self.store.load_source(source.name)
         validators = Validators(state.etag, state.last_modified)
         fetched = await self.fetcher.fetch(source.url, validators)
         if isinstance(fetched, Failed):
-            return await self._failed(source, fetched.status, fetched.error, fetched.retry_after)
+            error, retry = fetched.error, fetched.retry_after
+            return await self._failed(source, lease, fetched.status, error, retry)
         work = _Work()
         if isinstance(fetched, NotModified):
             work.fields |= self._ok_fields("not_modified", fetched.status)
@@ -136,9 +149,32 @@ class Poller:
             # The feed itself did not change, but a followed page did.
             work.fields["last_status"] = "changed"
             result = replace(result, status="changed")
-        commit = Commit(source.name, work.states, work.alerts, work.fields, work.cleared)
-        await self.store.commit(commit)
-        return replace(result, alerts=len(work.alerts))
+        result = replace(result, alerts=len(work.alerts))
+        if not await self._commit(source, lease, work, result):
+            return replace(result, status="lease_lost", alerts=0)
+        return result
+
+    async def _commit(
+        self, source: SourceConfig, lease: Lease | None, work: _Work, result: PollResult
+    ) -> bool:
+        commit = Commit(
+            source.name,
+            work.states,
+            work.alerts,
+            work.fields,
+            work.cleared,
+            lease=lease,
+            next_due=self._next_due(source, lease, result),
+            pending=work.pending,
+        )
+        return await self.store.commit(commit)
+
+    def _next_due(
+        self, source: SourceConfig, lease: Lease | None, result: PollResult
+    ) -> float | None:
+        if lease is None or self.plan is None:
+            return None
+        return self.plan(source, lease, result)
 
     async def _fetched(
         self, source: SourceConfig, state: SourceState, got: Fetched, work: _Work
@@ -148,20 +184,44 @@ class Poller:
         work.cleared += [k for k, v in _validator_pairs(got.validators) if v is None]
         if body_hash == state.body_hash and state.baselined:
             return PollResult(source.name, "unchanged", got.status), stored_links(state.raw)
+        if not state.baselined and source.kind == "feed" and not source.alert_on_first_poll:
+            scanned = await self._run(scan_source, len(got.body), got.body, got.final_url)
+            if scanned is not None:
+                work.pending = got.body
+                return self._baselined(source, got, scanned, body_hash, work)
         skip = state.item_hashes if state.baselined else frozenset()
         parsed = await self._parse(source.kind, got, skip)
         baseline = not state.baselined and not source.alert_on_first_poll
-        await self._diff(source, parsed, baseline, work)
+        known = await self._materialize(source, got, work) if state.pending else {}
+        await self._diff(source, parsed, baseline, work, known=known)
         status = "baseline" if baseline else ("changed" if work.alerts else "ok")
-        work.fields |= {
-            "last_status": status,
-            "body_hash": body_hash,
-            "item_hashes": json.dumps(sorted(parsed.item_hashes)),
-            "baselined": "1",
-        }
+        work.fields |= _parsed_fields(status, body_hash, parsed)
         docs, skipped = len(parsed.documents), parsed.skipped
         result = PollResult(source.name, status, got.status, docs, skipped)
         return result, list(parsed.links) or stored_links(state.raw)
+
+    def _baselined(
+        self, source: SourceConfig, got: Fetched, scanned: Parsed, body_hash: str, work: _Work
+    ) -> tuple[PollResult, list[str]]:
+        """A feed's first poll, recorded without parsing an item: the body waits in Redis."""
+        work.fields |= _parsed_fields("baseline", body_hash, scanned)
+        result = PollResult(source.name, "baseline", got.status, len(scanned.item_hashes))
+        return result, list(scanned.links)
+
+    async def _materialize(
+        self, source: SourceConfig, got: Fetched, work: _Work
+    ) -> dict[str, DocState]:
+        """The documents of a cheap baseline, parsed now that the feed changed (and kept)."""
+        work.pending = b""
+        body = await self.store.load_pending(source.name)
+        if body is None:
+            return {}
+        try:
+            parsed = await self._run(read_source, len(body), "feed", body, got.final_url)
+        except NewsmonError as exc:
+            log.warning("baseline body unreadable", source=source.name, error=str(exc))
+            return {}
+        return {doc.id: diff_document(None, doc, baseline=True).state for doc in parsed.documents}
 
     async def _follow(
         self, source: SourceConfig, state: SourceState, links: list[str], work: _Work
@@ -182,9 +242,14 @@ class Poller:
         work.cleared += pages.cleared
 
     async def _parse(self, kind: str, got: Fetched, skip: frozenset[str]) -> Parsed:
-        loop = asyncio.get_running_loop()
         args = (kind, got.body, got.final_url, got.content_type, skip)
-        return await loop.run_in_executor(self.executor, read_source, *args)
+        return await self._run(read_source, len(got.body), *args)
+
+    async def _run(self, fn: Callable[..., T], cost: int, *args: Any) -> T:
+        """Run a parse inline when it is small, else in the worker pool (off the loop)."""
+        if cost <= INLINE_BYTES:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     async def _diff(
         self,
@@ -194,7 +259,9 @@ class Poller:
         work: _Work,
         *,
         new_is_baseline: bool = False,
+        known: Mapping[str, DocState] | None = None,
     ) -> None:
+        known = known or {}
         prev = await self.store.load_docs(source.name, [d.id for d in parsed.documents])
         matcher = self.matcher()
 
@@ -203,16 +270,19 @@ class Poller:
 
         now = iso(self.clock())
         for doc in parsed.documents:
-            before = prev.get(doc.id)
+            before = prev.get(doc.id) or known.get(doc.id)
             silent = baseline or (new_is_baseline and before is None)
             diff = diff_document(before, doc, baseline=silent)
-            if diff.changed:
+            if diff.changed or (doc.id in known and doc.id not in prev):
                 work.states.append(diff.state)
             work.alerts += build_alerts(source.name, before, diff.changes, hits, now)
+        written = {s.id for s in work.states}
+        work.states += [s for i, s in known.items() if i not in written and i not in prev]
 
     async def _failed(
         self,
         source: SourceConfig,
+        lease: Lease | None,
         status: int | None,
         error: str,
         retry_after: float | None = None,
@@ -220,11 +290,13 @@ class Poller:
         now = iso(self.clock())
         fields = {"last_poll": now, "last_status": "failed", "last_error": error}
         fields |= {"last_error_at": now, "last_http": str(status or "")}
+        result = PollResult(source.name, "failed", status, error=error, retry_after=retry_after)
+        work = _Work(fields=fields)
         try:
-            await self.store.record(source.name, fields)
+            await self._commit(source, lease, work, result)
         except StoreError as exc:
             error = f"{error}; and the failure could not be recorded: {exc}"
-        return PollResult(source.name, "failed", status, error=error, retry_after=retry_after)
+        return replace(result, error=error)
 
     def _ok_fields(self, status: str, http: int) -> dict[str, str]:
         now = iso(self.clock())
@@ -239,6 +311,16 @@ class _Work:
     states: list[DocState] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     cleared: list[str] = field(default_factory=list)
+    pending: bytes | None = None  # a cheap baseline's body to keep (b"" forgets it)
+
+
+def _parsed_fields(status: str, body_hash: str, parsed: Parsed) -> dict[str, str]:
+    return {
+        "last_status": status,
+        "body_hash": body_hash,
+        "item_hashes": json.dumps(sorted(parsed.item_hashes)),
+        "baselined": "1",
+    }
 
 
 def _validator_pairs(v: Validators) -> list[tuple[str, str | None]]:

@@ -1,0 +1,36 @@
+"""Redis, the one place that knows it: state, the alert stream, channels, keywords, sources and
+the shared schedule. Key names are in ``keys``; the atomic scripts in ``scripts``."""
+
+from __future__ import annotations
+
+from monitor.store.connect import connect, redact
+from monitor.store.core import MAX_DOCS, Store, alert_channels
+from monitor.store.keys import Keys
+from monitor.store.records import (
+    Claim,
+    Commit,
+    Lease,
+    SourceState,
+    decode_state,
+    encode_state,
+    source_state,
+)
+from monitor.store.schedule import Schedule, Slot
+
+__all__ = [
+    "MAX_DOCS",
+    "Claim",
+    "Commit",
+    "Keys",
+    "Lease",
+    "Schedule",
+    "Slot",
+    "SourceState",
+    "Store",
+    "alert_channels",
+    "connect",
+    "decode_state",
+    "encode_state",
+    "redact",
+    "source_state",
+]

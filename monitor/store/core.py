@@ -1,0 +1,265 @@
+"""Redis: document and source state, the alert stream, channels, keywords and sources.
+
+A poll's alerts, their PUBLISHes, the new document and source state and the source's next due
+time go in one atomic script: either all of it happens or none, so a crash or an outage can
+neither lose an alert nor publish the same change twice (the next poll diffs against the old
+state and finds the same changes). The script runs only while the poll's lease holds, so two
+daemons never commit the same change. Loads and commits of polls that run at the same moment
+are grouped into one pipeline round trip (``group.Grouped``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from monitor.errors import StoreError
+from monitor.models import DocState
+from monitor.query import KeywordSpec
+from monitor.store.group import Grouped
+from monitor.store.keys import Keys
+from monitor.store.records import Commit, SourceState, decode_state, encode_state, source_state
+from monitor.store.schedule import Schedule
+from monitor.store.scripts import COMMIT_SCRIPT, call, run_many
+
+MAX_DOCS = 5000  # documents remembered per source; feeds drop items long before this
+_CHUNK = 500  # field pairs per HSET/ZADD in a script (Lua's unpack has a stack limit)
+
+
+def alert_channels(keys: Keys, alert: Mapping[str, Any]) -> list[str]:
+    """The channels one alert is published on."""
+    channels = [keys.alerts, keys.source_channel(str(alert["source"]))]
+    channels += [keys.term_channel(t["name"]) for t in alert.get("terms", ())]
+    return channels
+
+
+class Store:
+    """State, stream, channels, keywords, sources and their schedule in one Redis."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str, stream_maxlen: int = 100_000) -> None:
+        self.redis = client
+        self.keys = Keys(prefix)
+        self.stream_maxlen = stream_maxlen
+        self.schedule = Schedule(client, self.keys)
+        self._loads: Grouped[str, SourceState] = Grouped(self._load_group)
+        self._commits: Grouped[Commit, bool] = Grouped(self._commit_group)
+
+    async def ping(self) -> None:
+        """Raise StoreError unless Redis answers."""
+        await self._call(self.redis.ping())
+
+    async def load_source(self, name: str) -> SourceState:
+        """The source's poll state (a fresh one for a source never polled)."""
+        return await self._loads(name)
+
+    async def load_docs(self, name: str, ids: Sequence[str]) -> dict[str, DocState]:
+        """The committed states of the given documents that exist."""
+        if not ids:
+            return {}
+        values = await self._call(self.redis.hmget(self.keys.docs(name), list(ids)))
+        return {i: decode_state(v) for i, v in zip(ids, values, strict=True) if v is not None}
+
+    async def load_pending(self, name: str) -> bytes | None:
+        """The body a cheap baseline recorded, if it still waits to be parsed."""
+        value = await self._call(self.redis.get(self.keys.pending(name)))
+        if value is None:
+            return None
+        try:
+            return zlib.decompress(base64.b64decode(value))
+        except (ValueError, zlib.error) as exc:
+            raise StoreError(f"malformed baseline body of {name!r} in Redis: {exc}") from exc
+
+    async def commit(self, commit: Commit) -> bool:
+        """Write a poll atomically; False (and nothing written) if its lease was lost."""
+        return await self._commits(commit)
+
+    async def record(
+        self, source: str, fields: Mapping[str, str], cleared: Iterable[str] = ()
+    ) -> None:
+        """Update a source's poll state without alerts (a 304, an unchanged body, a failure)."""
+        await self.commit(Commit(source, fields=fields, cleared=tuple(cleared)))
+
+    async def source_names(self) -> list[str]:
+        """Every source that was ever polled."""
+        names: set[str] = await self._call(self.redis.smembers(self.keys.sources))
+        return sorted(names)
+
+    async def document_count(self, source: str) -> int:
+        """How many documents of a source are remembered."""
+        return int(await self._call(self.redis.hlen(self.keys.docs(source))))
+
+    async def forget_source(self, name: str) -> None:
+        """Delete a source's poll state and documents."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(*self.keys.per_source(name))
+        pipe.srem(self.keys.sources, name)
+        await self._call(pipe.execute())
+
+    async def _load_group(self, names: Sequence[str]) -> list[SourceState]:
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.hgetall(self.keys.source_state(name))
+        replies = await self._call(pipe.execute())
+        return [source_state(raw) for raw in replies]
+
+    async def _commit_group(self, commits: Sequence[Commit]) -> list[bool | BaseException]:
+        calls = [self._commit_call(c) for c in commits]
+        replies = await self._call(run_many(self.redis, COMMIT_SCRIPT, calls))
+        results: list[bool | BaseException] = []
+        for commit, reply in zip(commits, replies, strict=True):
+            results.append(await self._committed(commit, reply))
+        return results
+
+    async def _committed(self, commit: Commit, reply: Any) -> bool | BaseException:
+        if isinstance(reply, Exception):
+            return StoreError(f"Redis: {reply}")
+        if int(reply) < 0:
+            return False
+        if int(reply) > MAX_DOCS:
+            await self._forget_oldest(commit.source, int(reply) - MAX_DOCS)
+        return True
+
+    def _commit_call(self, commit: Commit) -> tuple[list[str], list[str]]:
+        lease = commit.lease
+        args = [
+            commit.source,
+            lease.token if lease else "",
+            str(int(commit.next_due)) if commit.next_due is not None else "",
+            json.dumps(list(self._writes(commit)), ensure_ascii=False, separators=(",", ":")),
+        ]
+        return [self.keys.leases, self.keys.schedule], args
+
+    def _writes(self, commit: Commit) -> Iterator[list[str]]:
+        k, source = self.keys, commit.source
+        yield from self._doc_writes(commit)
+        for alert in commit.alerts:
+            payload = json.dumps(alert, ensure_ascii=False, separators=(",", ":"))
+            yield ["XADD", k.stream, "MAXLEN", "~", str(self.stream_maxlen), "*", "alert", payload]
+            yield from (["PUBLISH", channel, payload] for channel in alert_channels(k, alert))
+        if commit.fields:
+            yield ["HSET", k.source_state(source), *_flat(commit.fields.items())]
+        if commit.cleared:
+            yield ["HDEL", k.source_state(source), *commit.cleared]
+        yield from _pending_writes(k, commit)
+        yield ["HINCRBY", k.source_state(source), "polls", "1"]
+        if commit.alerts:
+            yield ["HINCRBY", k.source_state(source), "alerts", str(len(commit.alerts))]
+        yield ["SADD", k.sources, source]
+        yield ["ZCARD", k.order(source)]  # the reply: how many documents are remembered
+
+    def _doc_writes(self, commit: Commit) -> Iterator[list[str]]:
+        docs = [(s.id, encode_state(s)) for s in commit.states]
+        seq = str(time.time_ns())
+        for start in range(0, len(docs), _CHUNK):
+            chunk = docs[start : start + _CHUNK]
+            yield ["HSET", self.keys.docs(commit.source), *_flat(chunk)]
+            yield ["ZADD", self.keys.order(commit.source), "NX", *_flat((seq, i) for i, _ in chunk)]
+
+    async def _forget_oldest(self, source: str, count: int) -> None:
+        oldest = await self._call(self.redis.zpopmin(self.keys.order(source), count))
+        ids = [member for member, _score in oldest]
+        if ids:
+            await self._call(self.redis.hdel(self.keys.docs(source), *ids))
+
+    # Keywords -----------------------------------------------------------------------------
+
+    async def keywords(self) -> list[KeywordSpec]:
+        """The watched keywords, by name."""
+        raw: dict[str, str] = await self._call(self.redis.hgetall(self.keys.keywords))
+        specs = []
+        for name, value in sorted(raw.items()):
+            try:
+                data = json.loads(value)
+                specs.append(
+                    KeywordSpec(name, str(data["query"]), str(data.get("language", "english")))
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StoreError(f"malformed keyword {name!r} in Redis: {exc}") from exc
+        return specs
+
+    async def put_keywords(self, specs: Iterable[KeywordSpec], *, announce: str = "set") -> None:
+        """Store keywords (replacing same-named ones) and announce it on the control channel."""
+        mapping = {s.name: json.dumps({"query": s.query, "language": s.language}) for s in specs}
+        if not mapping:
+            return
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.keys.keywords, mapping=mapping)  # type: ignore[arg-type]
+        pipe.publish(self.keys.control, _event("keywords", announce, sorted(mapping)))
+        await self._call(pipe.execute())
+
+    async def remove_keyword(self, name: str) -> bool:
+        """Remove a keyword; False if there was none of that name."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hdel(self.keys.keywords, name)
+        pipe.publish(self.keys.control, _event("keywords", "remove", [name]))
+        removed, _ = await self._call(pipe.execute())
+        return bool(removed)
+
+    async def announce(self, event: str, action: str, names: Sequence[str] = ()) -> None:
+        """Publish a control announcement."""
+        await self._call(self.redis.publish(self.keys.control, _event(event, action, names)))
+
+    # The stream ---------------------------------------------------------------------------
+
+    async def last_alerts(self, count: int) -> list[tuple[str, dict[str, Any]]]:
+        """The newest ``count`` alerts, oldest first, with their stream ids."""
+        if count <= 0:
+            return []
+        entries = await self._call(self.redis.xrevrange(self.keys.stream, count=count))
+        return [(eid, _alert_of(fields)) for eid, fields in reversed(entries)]
+
+    async def read_alerts(
+        self, after: str, block_ms: int = 1000, count: int = 100
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Alerts after stream id ``after`` ("$" for only new ones), waiting up to block_ms."""
+        reply = await self._call(
+            self.redis.xread({self.keys.stream: after}, count=count, block=block_ms)
+        )
+        out = []
+        for _stream, entries in reply or []:
+            out += [(eid, _alert_of(fields)) for eid, fields in entries]
+        return out
+
+    async def last_stream_id(self) -> str:
+        """The id of the newest stream entry, or "0-0" for an empty stream."""
+        entries = await self._call(self.redis.xrevrange(self.keys.stream, count=1))
+        return str(entries[0][0]) if entries else "0-0"
+
+    async def _call(self, awaitable: Any) -> Any:
+        return await call(awaitable)
+
+
+def _flat(pairs: Iterable[tuple[str, str]]) -> list[str]:
+    return [part for pair in pairs for part in pair]
+
+
+def _pending_writes(k: Keys, commit: Commit) -> Iterator[list[str]]:
+    if commit.pending is None:
+        return
+    if commit.pending:
+        blob = base64.b64encode(zlib.compress(commit.pending, 1)).decode("ascii")
+        yield ["SET", k.pending(commit.source), blob]
+        yield ["HSET", k.source_state(commit.source), "pending", "1"]
+    else:
+        yield ["DEL", k.pending(commit.source)]
+        yield ["HDEL", k.source_state(commit.source), "pending"]
+
+
+def _event(event: str, action: str, names: Sequence[str]) -> str:
+    return json.dumps({"event": event, "action": action, "names": list(names)})
+
+
+def _alert_of(fields: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        value = json.loads(fields["alert"])
+    except (KeyError, ValueError) as exc:
+        raise StoreError(f"malformed stream entry: {exc}") from exc
+    if not isinstance(value, dict):
+        raise StoreError("malformed stream entry: alert is not a JSON object")
+    return value

@@ -1,0 +1,126 @@
+"""The values the store reads and writes: a source's poll state, a poll's commit, a lease."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from monitor.errors import StoreError
+from monitor.models import BlockState, DocState
+
+_BLOCK_FIELDS = tuple(f.name for f in fields(BlockState))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What is remembered of a source between polls."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    item_hashes: frozenset[str] = frozenset()
+    baselined: bool = False
+    polls: int = 0
+    alerts: int = 0
+    last_poll: str | None = None
+    last_status: str | None = None
+    last_http: int | None = None
+    last_error: str | None = None
+    last_error_at: str | None = None
+    last_ok: str | None = None
+    pending: bool = False  # a cheap baseline's body waits to be parsed on the first change
+    raw: Mapping[str, str] = field(default_factory=dict)  # every field, for other stages' records
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """One daemon's claim on one source: it alone polls the source until it commits."""
+
+    source: str
+    token: str
+    due: float  # when the source was due, in ms since the epoch (its schedule's phase)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claimed source: its lease and its definition (JSON as stored)."""
+
+    lease: Lease
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """Everything one poll of one source writes, atomically."""
+
+    source: str
+    states: Sequence[DocState] = ()
+    alerts: Sequence[Mapping[str, Any]] = ()
+    fields: Mapping[str, str] = field(default_factory=dict)  # source-state fields to set
+    cleared: Sequence[str] = ()  # source-state fields to delete
+    lease: Lease | None = None  # written only while this lease holds; released by the commit
+    next_due: float | None = None  # when the source is due next, ms since the epoch
+    pending: bytes | None = None  # a body recorded at a cheap baseline (b"" forgets it)
+
+
+def encode_state(state: DocState) -> str:
+    """DocState → compact JSON."""
+    # By hand rather than dataclasses.asdict, which deep-copies every field (a hot spot).
+    data = {
+        "id": state.id,
+        "url": state.url,
+        "title": state.title,
+        "blocks": [{f: getattr(b, f) for f in _BLOCK_FIELDS} for b in state.blocks],
+    }
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_state(raw: str | bytes) -> DocState:
+    """JSON → DocState; raises StoreError on a malformed record."""
+    try:
+        data = json.loads(raw)
+        blocks = tuple(BlockState(**b) for b in data.pop("blocks"))
+        return DocState(blocks=blocks, **data)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise StoreError(f"malformed document state in Redis: {exc}") from exc
+
+
+def source_state(raw: Mapping[str, str]) -> SourceState:
+    """A source-state hash → SourceState; damaged fields read as absent."""
+    http = raw.get("last_http")
+    return SourceState(
+        etag=raw.get("etag") or None,
+        last_modified=raw.get("last_modified") or None,
+        body_hash=raw.get("body_hash") or None,
+        item_hashes=_hashes(raw.get("item_hashes")),
+        baselined=raw.get("baselined") == "1",
+        polls=_number(raw, "polls"),
+        alerts=_number(raw, "alerts"),
+        last_poll=raw.get("last_poll"),
+        last_status=raw.get("last_status"),
+        last_http=int(http) if http and http.isdigit() else None,
+        last_error=raw.get("last_error") or None,
+        last_error_at=raw.get("last_error_at") or None,
+        last_ok=raw.get("last_ok") or None,
+        pending=raw.get("pending") == "1",
+        raw=dict(raw),
+    )
+
+
+def _number(raw: Mapping[str, str], key: str) -> int:
+    try:
+        return int(raw.get(key, 0))
+    except ValueError:
+        return 0
+
+
+def _hashes(value: str | None) -> frozenset[str]:
+    if not value:
+        return frozenset()
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return frozenset()  # a damaged record: every item is parsed again, nothing is lost
+    return frozenset(str(h) for h in found) if isinstance(found, list) else frozenset()

@@ -1,0 +1,148 @@
+"""The shared schedule: source definitions, due times, leases and the live daemons, in Redis.
+
+Any number of identical daemons share the sources this way. Each tick, a daemon claims its
+fair share of the due sources in one atomic script (``scripts.CLAIM_DUE``): a claimed source's
+due time becomes its lease's expiry and the lease's token is recorded. The poll's commit
+checks the token, writes, and sets the next due time, all at once. A daemon that dies leaves
+its claims to expire; the sources are then due again and another daemon claims them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from monitor.store.keys import Keys
+from monitor.store.records import Claim, Lease
+from monitor.store.scripts import CLAIM_DUE_SCRIPT, CLAIM_NAMED_SCRIPT, Script, call, run_one
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where one source stands in the schedule."""
+
+    due: float | None  # ms since the epoch; a claimed source's is its lease's expiry
+    leased: bool
+
+
+class Schedule:
+    """Source definitions, due times and leases under one prefix."""
+
+    def __init__(self, client: aioredis.Redis, keys: Keys) -> None:
+        self.redis = client
+        self.keys = keys
+
+    async def claim_due(
+        self, daemon: str, token: str, now_ms: int, lease_ms: int, limit: int, ttl_ms: int
+    ) -> list[Claim]:
+        """Claim this daemon's share of the due sources (at most ``limit``); a heartbeat too."""
+        k = self.keys
+        keys = [k.schedule, k.leases, k.daemons, k.definitions]
+        args: list[object] = [now_ms, lease_ms, limit, daemon, ttl_ms, token]
+        return _claims(await _script(self.redis, CLAIM_DUE_SCRIPT, keys, args))
+
+    async def claim_named(
+        self, names: Sequence[str], token: str, now_ms: int, lease_ms: int
+    ) -> tuple[list[Claim], list[str], list[str]]:
+        """Claim the named sources now: (claims, names held by another claim, unknown names)."""
+        k = self.keys
+        keys = [k.schedule, k.leases, k.definitions]
+        args: list[object] = [now_ms, lease_ms, token, *names]
+        reply = await _script(self.redis, CLAIM_NAMED_SCRIPT, keys, args)
+        claims, busy, unknown = [], [], []
+        for name, due, held, definition in _quads(reply):
+            if not definition:
+                unknown.append(name)
+            elif not held:
+                busy.append(name)
+            else:
+                claims.append(Claim(Lease(name, held, float(due or now_ms)), definition))
+        return claims, busy, unknown
+
+    async def leave(self, daemon: str) -> None:
+        """Take a stopping daemon out of the count of live ones (its share goes to others)."""
+        await call(self.redis.zrem(self.keys.daemons, daemon))
+
+    async def live_daemons(self, now_ms: int, ttl_ms: int) -> list[str]:
+        """The daemons whose heartbeat is recent."""
+        found = await call(self.redis.zrangebyscore(self.keys.daemons, now_ms - ttl_ms, "+inf"))
+        return [str(d) for d in found]
+
+    async def definitions(self) -> dict[str, dict[str, object]]:
+        """Every source definition, by name (a damaged one reads as an empty mapping)."""
+        raw: dict[str, str] = await call(self.redis.hgetall(self.keys.definitions))
+        return {name: _object(value) for name, value in raw.items()}
+
+    async def put(self, definitions: Mapping[str, str], now_ms: int) -> list[str]:
+        """Store definitions; new or changed ones are due now. Returns the names that changed."""
+        current: dict[str, str] = await call(self.redis.hgetall(self.keys.definitions))
+        changed = {n: d for n, d in definitions.items() if not _same(current.get(n), d)}
+        if changed:
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.hset(self.keys.definitions, mapping=changed)  # type: ignore[arg-type]
+            pipe.zadd(self.keys.schedule, dict.fromkeys(changed, now_ms))
+            await call(pipe.execute())
+        return sorted(changed)
+
+    async def remove(self, names: Sequence[str]) -> list[str]:
+        """Remove definitions, their schedule and leases; returns the names that existed."""
+        if not names:
+            return []
+        pipe = self.redis.pipeline(transaction=True)
+        for name in names:
+            pipe.hdel(self.keys.definitions, name)
+        pipe.zrem(self.keys.schedule, *names)
+        pipe.hdel(self.keys.leases, *names)
+        replies = await call(pipe.execute())
+        return [n for n, gone in zip(names, replies, strict=False) if gone]
+
+    async def repair(self, now_ms: int) -> list[str]:
+        """Put every defined source missing from the schedule back in it, due now."""
+        names: list[str] = await call(self.redis.hkeys(self.keys.definitions))
+        if not names:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.zadd(self.keys.schedule, {name: now_ms}, nx=True)
+        added = await call(pipe.execute())
+        return [n for n, a in zip(names, added, strict=True) if a]
+
+    async def slots(self, names: Sequence[str]) -> dict[str, Slot]:
+        """The due time and lease of each named source."""
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.zscore(self.keys.schedule, name)
+            pipe.hexists(self.keys.leases, name)
+        replies = await call(pipe.execute())
+        pairs = zip(replies[::2], replies[1::2], strict=True)
+        return {n: Slot(d, bool(h)) for n, (d, h) in zip(names, pairs, strict=True)}
+
+
+def _claims(reply: Sequence[str]) -> list[Claim]:
+    return [Claim(Lease(n, t, float(d)), definition) for n, d, t, definition in _quads(reply)]
+
+
+def _quads(reply: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    items = [str(x) for x in reply]
+    return list(zip(items[0::4], items[1::4], items[2::4], items[3::4], strict=True))
+
+
+def _same(stored: str | None, new: str) -> bool:
+    return stored is not None and _object(stored) == _object(new)
+
+
+def _object(value: str) -> dict[str, object]:
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+async def _script(
+    client: aioredis.Redis, script: Script, keys: list[str], args: list[object]
+) -> list[str]:
+    return list(await run_one(client, script, keys, args))

@@ -1,0 +1,162 @@
+"""The Lua scripts behind the shared schedule, and how they are run.
+
+A script runs atomically, like MULTI/EXEC, and can also decide: the commit script applies a
+poll's writes only while the daemon still holds the source's lease (a fencing token), so a
+daemon that outlived its lease (a long GC pause, a stalled fetch) cannot commit a poll that
+another daemon has since made. Scripts are sent by SHA (EVALSHA); a server that does not know
+them (a restart, a failover) gets them loaded and the calls are sent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError, RedisError
+
+from monitor.errors import StoreError
+
+# KEYS: leases, schedule. ARGV: source, lease token ('' = none), next due ms ('' = keep),
+# the writes as a JSON list of commands. Returns -1 when the lease was lost, else the reply of
+# the last command.
+COMMIT = """
+local source, token, due = ARGV[1], ARGV[2], ARGV[3]
+if token ~= '' then
+  if redis.call('HGET', KEYS[1], source) ~= token then
+    return -1
+  end
+  redis.call('HDEL', KEYS[1], source)
+end
+if due ~= '' then
+  redis.call('ZADD', KEYS[2], 'XX', due, source)
+end
+local last = 0
+for _, command in ipairs(cjson.decode(ARGV[4])) do
+  last = redis.call(unpack(command))
+end
+return last
+"""
+
+# KEYS: schedule, leases, daemons, definitions. ARGV: now ms, lease ms, most to claim, daemon
+# id, heartbeat ttl ms, a token prefix unique to this claim. Registers the daemon's heartbeat,
+# then claims its fair share of the due sources (due ÷ live daemons, oldest first): each
+# claimed source's score becomes its lease's expiry, so a daemon that dies loses its claims
+# when they expire. Returns name, due score, token and definition for each claim.
+CLAIM_DUE = """
+local now, lease, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local owner = ARGV[4]
+redis.call('ZADD', KEYS[3], now, owner)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[5]))
+local due = redis.call('ZCOUNT', KEYS[1], '-inf', now)
+if due == 0 or limit <= 0 then
+  return {}
+end
+local live = math.max(redis.call('ZCARD', KEYS[3]), 1)
+local take = math.min(limit, math.ceil(due / live))
+local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, take)
+local out = {}
+for i = 1, #found, 2 do
+  local name = found[i]
+  local definition = redis.call('HGET', KEYS[4], name)
+  if definition then
+    local token = ARGV[6] .. ':' .. i
+    redis.call('ZADD', KEYS[1], now + lease, name)
+    redis.call('HSET', KEYS[2], name, token)
+    table.insert(out, name)
+    table.insert(out, found[i + 1])
+    table.insert(out, token)
+    table.insert(out, definition)
+  else
+    redis.call('ZREM', KEYS[1], name)
+  end
+end
+return out
+"""
+
+# KEYS: schedule, leases, definitions. ARGV: now ms, lease ms, a token prefix unique to this
+# claim, then names. Claims
+# the named sources whatever their due time (``run --once``), except those another claim
+# holds now. Returns name, due score, token ('' when busy) and definition ('' when unknown).
+CLAIM_NAMED = """
+local now, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {}
+for i = 4, #ARGV do
+  local name = ARGV[i]
+  local definition = redis.call('HGET', KEYS[3], name)
+  local due = redis.call('ZSCORE', KEYS[1], name)
+  local held = redis.call('HGET', KEYS[2], name)
+  local token = ''
+  if definition and not (held and due and tonumber(due) > now) then
+    token = ARGV[3] .. ':' .. i
+    redis.call('ZADD', KEYS[1], now + lease, name)
+    redis.call('HSET', KEYS[2], name, token)
+  end
+  table.insert(out, name)
+  table.insert(out, due or '')
+  table.insert(out, token)
+  table.insert(out, definition or '')
+end
+return out
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """A Lua script known by its SHA."""
+
+    source: str
+
+    @property
+    def sha(self) -> str:
+        return hashlib.sha1(self.source.encode()).hexdigest()
+
+
+async def run_many(
+    client: aioredis.Redis, script: Script, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]
+) -> list[Any]:
+    """EVALSHA once per (keys, args) in one pipeline round trip; replies (or errors) in order."""
+    replies = await _send(client, script, calls)
+    missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+    if missing:
+        await client.script_load(script.source)
+        again = await _send(client, script, [calls[i] for i in missing])
+        for i, reply in zip(missing, again, strict=True):
+            replies[i] = reply
+    return replies
+
+
+async def run_one(
+    client: aioredis.Redis, script: Script, keys: Sequence[str], args: Sequence[Any]
+) -> Any:
+    """One EVALSHA; raises the Redis error of the call, if any."""
+    (reply,) = await call(run_many(client, script, [(keys, args)]))
+    if isinstance(reply, Exception):
+        raise reply
+    return reply
+
+
+async def call(awaitable: Awaitable[Any]) -> Any:
+    """Await a Redis call, translating its errors into StoreError."""
+    try:
+        return await awaitable
+    except RedisError as exc:
+        raise StoreError(f"Redis: {exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"Redis unreachable: {exc}") from exc
+
+
+async def _send(
+    client: aioredis.Redis, script: Script, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]
+) -> list[Any]:
+    pipe = client.pipeline(transaction=False)
+    for keys, args in calls:
+        pipe.evalsha(script.sha, len(keys), *keys, *args)
+    return list(await pipe.execute(raise_on_error=False))
+
+
+COMMIT_SCRIPT = Script(COMMIT)
+CLAIM_DUE_SCRIPT = Script(CLAIM_DUE)
+CLAIM_NAMED_SCRIPT = Script(CLAIM_NAMED)
