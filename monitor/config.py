@@ -8,6 +8,7 @@ needs it: ``NEWSMON_CONFIG`` (the file), ``NEWSMON_REDIS_URL`` and ``NEWSMON_DAT
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -331,27 +332,63 @@ def _sources(items: list[Any], path: Path | None) -> tuple[SourceConfig, ...]:
     sources: list[SourceConfig] = []
     seen: set[str] = set()
     for r in _tables(items, "sources", path):
-        r.only("name", "url", "kind", "interval", "alert_on_first_poll", "follow_links")
-        name = _unique_name(r, seen, "source")
-        kind = r.get("kind", str, "feed")
-        if kind not in ("feed", "page"):
-            raise r.fail("kind", 'must be "feed" or "page"')
-        url = r.required("url")
-        if re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I) and not re.match(
-            r"^(https?|file)://", url, re.I
-        ):
-            raise r.fail("url", "must be http://, https://, file:// or a path")
-        sources.append(
-            SourceConfig(
-                name=name,
-                url=url,
-                kind=kind,
-                interval=r.convert("interval", parse_duration, None),
-                alert_on_first_poll=r.get("alert_on_first_poll", bool, False),
-                follow_links=r.get("follow_links", bool, False),
-            )
-        )
+        r.only("name", *_SOURCE_KEYS)
+        sources.append(_source(r, _unique_name(r, seen, "source")))
     return tuple(sources)
+
+
+_SOURCE_KEYS = ("url", "kind", "interval", "alert_on_first_poll", "follow_links")
+
+
+def _source(r: _Reader, name: str) -> SourceConfig:
+    kind = r.get("kind", str, "feed")
+    if kind not in ("feed", "page"):
+        raise r.fail("kind", 'must be "feed" or "page"')
+    url = r.required("url")
+    if re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I) and not re.match(
+        r"^(https?|file)://", url, re.I
+    ):
+        raise r.fail("url", "must be http://, https://, file:// or a path")
+    return SourceConfig(
+        name=name,
+        url=url,
+        kind=kind,
+        interval=r.convert("interval", parse_duration, None),
+        alert_on_first_poll=r.get("alert_on_first_poll", bool, False),
+        follow_links=r.get("follow_links", bool, False),
+    )
+
+
+def source_from_table(table: Mapping[str, Any], where: str = "") -> SourceConfig:
+    """Validate one source given as a table with its ``name`` (``newsmon sources add``)."""
+    r = _Reader(table, where, None)
+    r.only("name", *_SOURCE_KEYS)
+    return _source(r, _unique_name(r, set(), "source"))
+
+
+def source_record(source: SourceConfig, origin: str) -> str:
+    """A source's definition as stored in Redis (JSON), with where it came from."""
+    record: dict[str, Any] = {
+        "url": source.url,
+        "kind": source.kind,
+        "alert_on_first_poll": source.alert_on_first_poll,
+        "follow_links": source.follow_links,
+        "origin": origin,
+    }
+    if source.interval is not None:
+        record["interval"] = source.interval
+    return json.dumps(record, sort_keys=True)
+
+
+def source_from_record(name: str, record: Mapping[str, Any]) -> SourceConfig:
+    """A definition read back from Redis, validated like the config file's."""
+    table = {k: v for k, v in record.items() if k != "origin"}
+    return source_from_table({"name": name, **table}, f"source {name!r} in Redis")
+
+
+def record_origin(record: Mapping[str, Any]) -> str:
+    """Who stored a definition: "config" (a config file) or "cli" (``sources add``)."""
+    return str(record.get("origin", "cli"))
 
 
 def _keywords(items: list[Any], path: Path | None) -> tuple[KeywordSpec, ...]:

@@ -129,6 +129,12 @@ class Poller:
         _log(result)
         return result
 
+    async def refuse(self, source: SourceConfig, lease: Lease | None, error: str) -> PollResult:
+        """Record a poll that could not even start (an invalid stored definition)."""
+        result = await self._failed(source, lease, None, error)
+        _log(result)
+        return result
+
     async def _poll(self, source: SourceConfig, lease: Lease | None) -> PollResult:
         state = await self.store.load_source(source.name)
         validators = Validators(state.etag, state.last_modified)

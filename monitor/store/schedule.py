@@ -17,7 +17,14 @@ import redis.asyncio as aioredis
 
 from monitor.store.keys import Keys
 from monitor.store.records import Claim, Lease
-from monitor.store.scripts import CLAIM_DUE_SCRIPT, CLAIM_NAMED_SCRIPT, Script, call, run_one
+from monitor.store.scripts import (
+    CLAIM_DUE_SCRIPT,
+    CLAIM_NAMED_SCRIPT,
+    RENEW_SCRIPT,
+    Script,
+    call,
+    run_one,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +66,20 @@ class Schedule:
             elif not held:
                 busy.append(name)
             else:
-                claims.append(Claim(Lease(name, held, float(due or now_ms)), definition))
+                # Claimed ahead of its time: the schedule goes on from now.
+                start = min(float(due or now_ms), float(now_ms))
+                claims.append(Claim(Lease(name, held, start), definition))
         return claims, busy, unknown
+
+    async def renew(self, leases: Sequence[Lease], expiry_ms: int) -> int:
+        """Extend the leases still held to ``expiry_ms``; returns how many were still held."""
+        if not leases:
+            return 0
+        args: list[object] = [expiry_ms]
+        for lease in leases:
+            args += [lease.source, lease.token]
+        keys = [self.keys.schedule, self.keys.leases]
+        return int(await call(run_one(self.redis, RENEW_SCRIPT, keys, args)))
 
     async def leave(self, daemon: str) -> None:
         """Take a stopping daemon out of the count of live ones (its share goes to others)."""

@@ -102,6 +102,19 @@ end
 return out
 """
 
+# KEYS: schedule, leases. ARGV: the new expiry (ms), then name and token pairs. Extends the
+# leases this daemon still holds (a long poll keeps its source); returns how many it held.
+RENEW = """
+local kept = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then
+    redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i])
+    kept = kept + 1
+  end
+end
+return kept
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Script:
@@ -160,3 +173,4 @@ async def _send(
 COMMIT_SCRIPT = Script(COMMIT)
 CLAIM_DUE_SCRIPT = Script(CLAIM_DUE)
 CLAIM_NAMED_SCRIPT = Script(CLAIM_NAMED)
+RENEW_SCRIPT = Script(RENEW)

@@ -1,4 +1,4 @@
-"""The ``newsmon`` command: run, subscribe, keywords, check, status.
+"""The ``newsmon`` command: run, subscribe, keywords, check (sources and status: ``sources``).
 
 Exit status: 0 success, 1 a runtime failure (Redis unreachable, a source failed with --once,
 nothing matched for ``keywords test``), 2 a usage or config error (named file, key and reason).
@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 
 from monitor import daemon, logs
+from monitor.cli import sources as sources_cli
 from monitor.client import alert_filter, follow
 from monitor.config import NAME_PATTERN, Config, load_config
 from monitor.documents import Parsed, read_source
@@ -26,7 +27,7 @@ from monitor.fetch import Failed, Fetched, Fetcher
 from monitor.query import KeywordSpec, Matcher, compile_keyword, snippets
 from monitor.render import alert_text
 from monitor.snapshots import OfflineMonitor
-from monitor.store import SourceState, Store
+from monitor.store import Store
 
 log = structlog.get_logger("newsmon")
 
@@ -91,9 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="one JSON object a line")
     check.set_defaults(handler=_check)
 
-    status = sub.add_parser("status", parents=[common], help="each source's last poll and counts")
-    status.add_argument("--json", action="store_true")
-    status.set_defaults(handler=_status)
+    sources_cli.add_commands(sub, common)
     return parser
 
 
@@ -279,55 +278,3 @@ async def _snapshot(config: Config, where: str, kind: str, as_url: str | None = 
         raise NewsmonError(f"{where}: unexpected answer")
     url = as_url or where
     return await asyncio.to_thread(read_source, kind, got.body, url, got.content_type)
-
-
-# status ----------------------------------------------------------------------------------
-
-
-async def _status(args: argparse.Namespace) -> int:
-    config = _config(args, missing_ok=True)
-    async with daemon.open_store(config) as store:
-        names = sorted({s.name for s in config.sources} | set(await store.source_names()))
-        rows = []
-        for name in names:
-            state = await store.load_source(name)
-            docs = await store.document_count(name)
-            rows.append(_status_row(name, state, docs, name in {s.name for s in config.sources}))
-    if args.json:
-        for row in rows:
-            print(json.dumps(row))
-        return 0
-    if not rows:
-        print("no sources")
-    for row in rows:
-        print(_status_text(row))
-    return 0
-
-
-def _status_row(name: str, state: SourceState, docs: int, configured: bool) -> dict[str, Any]:
-    return {
-        "source": name,
-        "configured": configured,
-        "last_poll": state.last_poll,
-        "last_status": state.last_status,
-        "last_http": state.last_http,
-        "last_ok": state.last_ok,
-        "last_error": state.last_error,
-        "last_error_at": state.last_error_at,
-        "polls": state.polls,
-        "alerts": state.alerts,
-        "documents": docs,
-    }
-
-
-def _status_text(row: dict[str, Any]) -> str:
-    head = f"{row['source']}{'' if row['configured'] else ' (no longer configured)'}"
-    lines = [
-        head,
-        f"    last poll  {row['last_poll'] or 'never'}  {row['last_status'] or ''}"
-        f"{'  HTTP ' + str(row['last_http']) if row['last_http'] else ''}",
-        f"    polls {row['polls']}  alerts {row['alerts']}  documents {row['documents']}",
-    ]
-    if row["last_error"]:
-        lines.append(f"    last error {row['last_error_at']}: {row['last_error']}")
-    return "\n".join(lines)

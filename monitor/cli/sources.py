@@ -1,0 +1,179 @@
+"""``newsmon sources list|add|remove`` and ``newsmon status``: the sources stored in Redis.
+
+``sources add`` validates exactly as the config file does (the same checks and messages) and
+stores nothing when anything is wrong; running daemons pick a change up at their next claim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor import daemon, sources
+from monitor.config import Config, SourceConfig, load_config, source_from_table
+from monitor.store import SourceState, Store
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``sources`` and ``status`` on the top-level subparsers."""
+    group = sub.add_parser("sources", parents=[common], help="manage the watched sources")
+    ssub = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = ssub.add_parser("list", parents=[common], help="list the watched sources")
+    listing.add_argument("--json", action="store_true", help="one JSON object a line")
+    listing.set_defaults(handler=_list)
+    add = ssub.add_parser("add", parents=[common], help="watch a source (or change it)")
+    add.add_argument("name")
+    add.add_argument("url", help="http(s)://, file:// or a path")
+    add.add_argument("--kind", default="feed", help='"feed" (default) or "page"')
+    add.add_argument("--interval", help='e.g. "90s" or "5m" (default: [monitor] interval)')
+    add.add_argument("--alert-on-first-poll", action="store_true")
+    add.add_argument("--follow-links", action="store_true", help="feeds: poll the items' pages")
+    add.set_defaults(handler=_add)
+    remove = ssub.add_parser("remove", parents=[common], help="stop watching a source")
+    remove.add_argument("name")
+    remove.set_defaults(handler=_remove)
+    status = sub.add_parser("status", parents=[common], help="each source's last poll and counts")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_status)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(getattr(args, "config", None), missing_ok=True)
+
+
+async def _list(args: argparse.Namespace) -> int:
+    async with daemon.open_store(_config(args)) as store:
+        listed = await sources.listing(store)
+    if args.json:
+        for item in listed:
+            print(json.dumps(_listed_row(item)))
+    elif not listed:
+        print("no sources (add one with: newsmon sources add NAME URL)")
+    for item in [] if args.json else listed:
+        print(_listed_text(item))
+    return 0
+
+
+def _listed_row(item: sources.Listed) -> dict[str, Any]:
+    s = item.source
+    return {
+        "name": item.name,
+        "url": s.url if s else None,
+        "kind": s.kind if s else None,
+        "interval": s.interval if s else None,
+        "alert_on_first_poll": s.alert_on_first_poll if s else None,
+        "follow_links": s.follow_links if s else None,
+        "origin": item.origin,
+        "next_poll": _when(item.slot.due),
+        "polling": item.slot.leased,
+        "error": item.error,
+    }
+
+
+def _listed_text(item: sources.Listed) -> str:
+    if item.source is None:
+        return f"{item.name}  INVALID: {item.error}"
+    s = item.source
+    every = f"every {s.interval:g}s" if s.interval else "default interval"
+    flags = [f for f, on in (("follow_links", s.follow_links),) if on]
+    extra = f"  [{', '.join(flags)}]" if flags else ""
+    return f"{s.name}  {s.kind}  {s.url}  {every}  ({item.origin}){extra}"
+
+
+async def _add(args: argparse.Namespace) -> int:
+    table: dict[str, Any] = {"name": args.name, "url": args.url, "kind": args.kind}
+    if args.interval is not None:
+        table["interval"] = args.interval
+    table |= {"alert_on_first_poll": args.alert_on_first_poll, "follow_links": args.follow_links}
+    source = source_from_table(table)  # refuses a bad source before anything is stored
+    async with daemon.open_store(_config(args)) as store:
+        changed = await sources.add(store, source)
+    print(f"{'watching' if changed else 'unchanged'} {source.name}: {source.url}")
+    return 0
+
+
+async def _remove(args: argparse.Namespace) -> int:
+    async with daemon.open_store(_config(args)) as store:
+        removed = await sources.remove(store, args.name)
+    if not removed:
+        print(f"newsmon: no source named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"removed {args.name}")
+    return 0
+
+
+async def _status(args: argparse.Namespace) -> int:
+    config = _config(args)
+    async with daemon.open_store(config) as store:
+        rows = await _status_rows(store, config)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    if not rows:
+        print("no sources")
+    for row in rows:
+        print(_status_text(row))
+    return 0
+
+
+async def _status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
+    listed = {item.name: item for item in await sources.listing(store)}
+    configured = {s.name: s for s in config.sources}
+    names = sorted(set(listed) | set(configured) | set(await store.source_names()))
+    rows = []
+    for name in names:
+        state = await store.load_source(name)
+        docs = await store.document_count(name)
+        rows.append(_status_row(name, state, docs, listed.get(name), configured.get(name)))
+    return rows
+
+
+def _status_row(
+    name: str,
+    state: SourceState,
+    docs: int,
+    listed: sources.Listed | None,
+    configured: SourceConfig | None,
+) -> dict[str, Any]:
+    return {
+        "source": name,
+        "configured": configured is not None,
+        "watched": listed is not None,
+        "last_poll": state.last_poll,
+        "last_status": state.last_status,
+        "last_http": state.last_http,
+        "last_ok": state.last_ok,
+        "last_error": state.last_error,
+        "last_error_at": state.last_error_at,
+        "next_poll": _when(listed.slot.due) if listed else None,
+        "polling": bool(listed and listed.slot.leased),
+        "polls": state.polls,
+        "alerts": state.alerts,
+        "documents": docs,
+    }
+
+
+def _status_text(row: dict[str, Any]) -> str:
+    head = f"{row['source']}{'' if row['watched'] else ' (not watched)'}"
+    nxt = "polling now" if row["polling"] else (row["next_poll"] or "not scheduled")
+    lines = [
+        head,
+        f"    last poll  {row['last_poll'] or 'never'}  {row['last_status'] or ''}"
+        f"{'  HTTP ' + str(row['last_http']) if row['last_http'] else ''}",
+        f"    next poll  {nxt}",
+        f"    polls {row['polls']}  alerts {row['alerts']}  documents {row['documents']}",
+    ]
+    if row["last_error"]:
+        lines.append(f"    last error {row['last_error_at']}: {row['last_error']}")
+    return "\n".join(lines)
+
+
+def _when(ms: float | None) -> str | None:
+    if ms is None:
+        return None
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

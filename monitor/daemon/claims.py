@@ -1,0 +1,150 @@
+"""Claims of the shared schedule turned into polls, with their leases kept alive.
+
+Each tick of a daemon's clock claims its share of the due sources (one atomic script), starts
+a poll for each, and extends the leases of the polls still running, so a slow poll keeps its
+source while a dead daemon's sources are free again ``LEASE`` seconds after its last renewal.
+The poll's commit releases the lease and sets the next due time, atomically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+
+import structlog
+
+from monitor.config import SourceConfig
+from monitor.errors import ConfigError, StoreError
+from monitor.pipeline import Poller, PollResult
+from monitor.sources import decode, now_ms
+from monitor.store import Claim, Lease, Store
+
+log = structlog.get_logger("newsmon.daemon")
+
+TICK = 0.25  # seconds between claims: how late a due source may be polled
+LEASE = 3.0  # seconds a claim holds without renewal: how soon a dead daemon's sources move on
+HEARTBEAT_TTL = 10.0  # seconds after its last claim a daemon stops counting as live
+BUSY_WAIT = 0.2  # seconds ``run --once`` waits before asking again for a source held elsewhere
+
+
+def daemon_id() -> str:
+    """A name for this process in the schedule: host, pid and a random part."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True, slots=True)
+class OnceReport:
+    """What ``run --once`` polled, and what it could not."""
+
+    results: list[PollResult]
+    busy: list[str]  # held by another daemon's claim until the end
+    unknown: list[str]  # not (or no longer) defined
+
+
+class Claimer:
+    """Claims due sources, polls them, and keeps their leases until they commit."""
+
+    def __init__(self, store: Store, poller: Poller, capacity: int, name: str = "") -> None:
+        self.store = store
+        self.poller = poller
+        self.capacity = capacity
+        self.name = name or daemon_id()
+        self.running: dict[str, tuple[Lease, asyncio.Task[PollResult]]] = {}
+        self._seq = itertools.count()
+
+    async def tick(self) -> int:
+        """Claim this daemon's share of the due sources and start their polls."""
+        room = self.capacity - len(self.running)
+        claims = await self.store.schedule.claim_due(
+            self.name, self._token(), now_ms(), _ms(LEASE), room, _ms(HEARTBEAT_TTL)
+        )
+        for claim in claims:
+            self._start(claim)
+        await self.renew()
+        return len(claims)
+
+    async def renew(self) -> None:
+        """Extend the leases of the polls still running."""
+        leases = [lease for lease, _task in self.running.values()]
+        await self.store.schedule.renew(leases, now_ms() + _ms(LEASE))
+
+    async def drain(self, timeout: float) -> None:
+        """Let running polls finish (renewing their leases), then cancel the late ones."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.running and asyncio.get_running_loop().time() < deadline:
+            tasks = [task for _lease, task in self.running.values()]
+            await asyncio.wait(tasks, timeout=TICK)
+            await _quietly(self.renew())
+        for _lease, task in list(self.running.values()):
+            task.cancel()
+
+    async def leave(self) -> None:
+        """Stop counting as a live daemon, so the others take its share at once."""
+        await self.store.schedule.leave(self.name)
+
+    async def poll_named(self, names: Sequence[str], patience: float) -> OnceReport:
+        """Poll each named source once now (``run --once``), waiting for ones held elsewhere."""
+        deadline = asyncio.get_running_loop().time() + patience
+        pending, unknown, tasks = list(names), [], []
+        while pending:
+            claims, busy, missing = await self.store.schedule.claim_named(
+                pending, self._token(), now_ms(), _ms(LEASE)
+            )
+            tasks += [self._start(claim) for claim in claims]
+            unknown += missing
+            pending = busy
+            if not pending or asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(BUSY_WAIT)
+            await self.renew()
+        results = await self._finish(tasks)
+        return OnceReport(results, pending, unknown)
+
+    async def _finish(self, tasks: list[asyncio.Task[PollResult]]) -> list[PollResult]:
+        """Wait for polls, renewing their leases every tick."""
+        while not all(task.done() for task in tasks):
+            await asyncio.wait(tasks, timeout=TICK)
+            await _quietly(self.renew())
+        return [task.result() for task in tasks]
+
+    def _start(self, claim: Claim) -> asyncio.Task[PollResult]:
+        task = asyncio.create_task(self._poll(claim))
+        self.running[claim.lease.source] = (claim.lease, task)
+        return task
+
+    async def _poll(self, claim: Claim) -> PollResult:
+        try:
+            return await self._poll_claimed(claim)
+        finally:
+            held = self.running.get(claim.lease.source)
+            if held is not None and held[0] == claim.lease:
+                del self.running[claim.lease.source]
+
+    async def _poll_claimed(self, claim: Claim) -> PollResult:
+        lease = claim.lease
+        try:
+            source = decode(lease.source, claim.definition)
+        except ConfigError as exc:
+            log.error("source definition invalid", source=lease.source, error=str(exc))
+            return await self.poller.refuse(SourceConfig(lease.source, ""), lease, str(exc))
+        return await self.poller.poll(source, lease)
+
+    def _token(self) -> str:
+        return f"{self.name}:{next(self._seq)}"
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+async def _quietly(awaitable: Awaitable[object]) -> None:
+    """Renewals are best effort: a lost one only lets another daemon poll the source too."""
+    try:
+        await awaitable
+    except StoreError as exc:
+        log.debug("lease renewal failed", error=str(exc))

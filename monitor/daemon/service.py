@@ -1,0 +1,214 @@
+"""The long-running daemon, and ``run --once``: one shared schedule, APScheduler as the clock.
+
+Every daemon on one Redis runs the same loop: a tick every ``claims.TICK`` seconds claims its
+share of the due sources and polls them; a housekeeping job puts back any defined source the
+schedule lost (a Redis that restarted without its data). Sources and keywords are read from
+Redis, where the config file seeds them at start and on SIGHUP. SIGINT/SIGTERM stop it
+cleanly: no new claims, running polls finish and commit, and the daemon leaves the count of
+live ones so the others take its share at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Executor
+from contextlib import asynccontextmanager, suppress
+from datetime import UTC
+from typing import Any
+
+import structlog
+
+from monitor import embedded, sources
+from monitor.config import Config, SourceConfig, load_config
+from monitor.daemon.claims import TICK, Claimer, OnceReport
+from monitor.daemon.keywords import Keywords
+from monitor.daemon.workers import make_executor
+from monitor.errors import NewsmonError, StoreError
+from monitor.fetch import Fetcher
+from monitor.pipeline import Poller, PollResult
+from monitor.policy import Timing, next_due
+from monitor.store import Lease, Store, connect, redact
+
+log = structlog.get_logger("newsmon.daemon")
+
+STOP_GRACE = 15.0  # seconds in-flight polls get to finish on shutdown
+HOUSEKEEPING = 5.0  # seconds between schedule repairs
+CAPACITY_PER_FETCH = 4  # claims a daemon holds at once, per request it may have in flight
+
+
+@asynccontextmanager
+async def open_store(config: Config) -> AsyncIterator[Store]:
+    """A Store on the configured Redis, or on the embedded server when none is configured."""
+    if config.redis.url:
+        async with _store_at(config, config.redis.url) as store:
+            yield store
+        return
+    async with (
+        embedded.embedded_redis(config.monitor.data_dir) as url,
+        _store_at(config, url) as store,
+    ):
+        yield store
+
+
+@asynccontextmanager
+async def _store_at(config: Config, url: str) -> AsyncIterator[Store]:
+    client = connect(url)
+    try:
+        store = Store(client, config.redis.prefix, config.redis.stream_maxlen)
+        await store.ping()
+        yield store
+    finally:
+        with suppress(Exception):
+            await client.aclose()
+
+
+class Daemon:
+    """Claims and polls its share of the shared schedule; keeps the keywords current."""
+
+    def __init__(self, config: Config, store: Store, fetcher: Fetcher, executor: Executor | None):
+        self.config = config
+        self.store = store
+        self.keywords = Keywords(store)
+        self.poller = Poller(
+            store, fetcher, self.keywords.current, executor=executor, plan=self._plan
+        )
+        capacity = config.monitor.concurrency * CAPACITY_PER_FETCH
+        self.claimer = Claimer(store, self.poller, capacity)
+        self.stopping = asyncio.Event()
+        self._outage: str | None = None
+
+    async def start(self) -> None:
+        """Store the config file's keywords and sources, then load the keywords."""
+        await self.store.put_keywords(self.config.keywords, announce="config")
+        changed, removed = await sources.seed(self.store, self.config.sources)
+        if changed or removed:
+            log.info("sources stored", changed=len(changed), removed=len(removed))
+        await self.keywords.reload()
+
+    async def poll_once(self) -> OnceReport:
+        """Poll every stored source once, now (``run --once``)."""
+        names = sorted(await self.store.schedule.definitions())
+        patience = self.config.monitor.timeout + STOP_GRACE
+        return await self.claimer.poll_named(names, patience)
+
+    async def run(self) -> None:
+        """Run until SIGINT/SIGTERM."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop)
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload()))
+        watcher = loop.create_task(self.keywords.watch(self.stopping))
+        scheduler = self._clock()
+        scheduler.start()
+        log.info("daemon started", daemon=self.claimer.name, pid=os.getpid())
+        await self.stopping.wait()
+        scheduler.shutdown(wait=False)
+        await self.claimer.drain(STOP_GRACE)
+        with suppress(StoreError):
+            await self.claimer.leave()
+        watcher.cancel()
+        with suppress(asyncio.CancelledError):
+            await watcher
+        log.info("daemon stopped")
+
+    def stop(self) -> None:
+        """Ask the daemon to stop (safe to call from a signal handler)."""
+        self.stopping.set()
+
+    async def reload(self) -> None:
+        """Re-read the config file: its sources and keywords; a bad file changes nothing."""
+        try:
+            config = load_config(self.config.path)
+        except NewsmonError as exc:
+            log.error("reload refused", error=str(exc))
+            return
+        self.config = config
+        try:
+            await self.start()
+        except StoreError as exc:
+            log.error("reload failed", error=str(exc))
+            return
+        log.info("config reloaded", sources=len(config.sources))
+
+    def _clock(self) -> Any:
+        # Imported here: only the daemon needs APScheduler, not ``run --once`` or the CLI.
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        for job, seconds in ((self._tick, TICK), (self._housekeeping, HOUSEKEEPING)):
+            scheduler.add_job(
+                job, "interval", seconds=seconds, max_instances=1, coalesce=True,
+                misfire_grace_time=None,
+            )  # fmt: skip
+        return scheduler
+
+    async def _tick(self) -> None:
+        await self._guarded("claim", self.claimer.tick)
+
+    async def _housekeeping(self) -> None:
+        async def repair() -> None:
+            restored = await self.store.schedule.repair(sources.now_ms())
+            if restored:
+                log.warning("schedule repaired", sources=len(restored))
+
+        await self._guarded("housekeeping", repair)
+
+    async def _guarded(self, what: str, job: Callable[[], Awaitable[object]]) -> None:
+        """Run a clock job; a Redis outage is logged once when it starts and once when it ends."""
+        try:
+            await job()
+        except StoreError as exc:
+            if self._outage is None:
+                log.warning("redis unavailable", during=what, error=str(exc))
+            self._outage = str(exc)
+            return
+        if self._outage is not None:
+            log.info("redis available again")
+            self._outage = None
+
+    def _plan(self, source: SourceConfig, lease: Lease, result: PollResult) -> float:
+        timing = Timing(self.config.interval_of(source), self.config.monitor.jitter)
+        due = next_due(lease.due, sources.now_ms(), timing, result.retry_after)
+        if result.retry_after:
+            log.info("poll postponed", source=source.name, retry_after=result.retry_after)
+        return due
+
+
+async def run(config: Config, *, once: bool = False) -> int:
+    """``newsmon run``: 0 on a clean stop (with --once: 1 if any source failed)."""
+    target = (
+        redact(config.redis.url) if config.redis.url else f"embedded ({config.monitor.data_dir})"
+    )
+    log.info("connecting", redis=target, prefix=config.redis.prefix)
+    executor = make_executor(config.monitor.workers)
+    try:
+        async with open_store(config) as store, _fetcher(config) as fetcher:
+            daemon = Daemon(config, store, fetcher, executor)
+            await daemon.start()
+            if once:
+                return _once_status(await daemon.poll_once())
+            await daemon.run()
+            return 0
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _once_status(report: OnceReport) -> int:
+    for name in report.busy:
+        log.warning("poll skipped", source=name, reason="held by another daemon's claim")
+    failed = [r for r in report.results if r.status in ("failed", "lease_lost")]
+    return 1 if failed or report.busy else 0
+
+
+def _fetcher(config: Config) -> Fetcher:
+    m = config.monitor
+    return Fetcher(
+        timeout=m.timeout,
+        max_bytes=m.max_bytes,
+        user_agent=m.user_agent,
+        concurrency=m.concurrency,
+    )

@@ -1,0 +1,105 @@
+"""The watched sources, kept in Redis like the keywords: every daemon reads them from there.
+
+A config file seeds them: its sources are stored (origin "config") when a daemon starts or
+reloads, and config sources that left the file are removed. ``newsmon sources add`` stores a
+source of origin "cli", which a config file never removes. A new or changed source is due at
+once; every daemon picks it up at its next claim (a fraction of a second), with no restart.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.config import (
+    SourceConfig,
+    record_origin,
+    source_from_record,
+    source_record,
+)
+from monitor.errors import ConfigError
+from monitor.store import Slot, Store
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A stored source as ``newsmon sources list`` shows it."""
+
+    name: str
+    source: SourceConfig | None  # None when the stored definition is invalid
+    origin: str
+    slot: Slot
+    error: str | None = None
+
+
+def now_ms() -> int:
+    """The wall clock in ms since the epoch (the schedule's unit)."""
+    return int(time.time() * 1000)
+
+
+async def seed(store: Store, sources: Sequence[SourceConfig]) -> tuple[list[str], list[str]]:
+    """Store a config file's sources; remove the config sources it no longer has.
+
+    Returns (names added or changed, names removed).
+    """
+    stored = await store.schedule.definitions()
+    wanted = {s.name for s in sources}
+    gone = [n for n, r in stored.items() if record_origin(r) == "config" and n not in wanted]
+    changed = await store.schedule.put(
+        {s.name: source_record(s, "config") for s in sources}, now_ms()
+    )
+    removed = await _remove(store, gone)
+    if changed or removed:
+        await store.announce("sources", "seed", sorted(changed + removed))
+    return changed, removed
+
+
+async def add(store: Store, source: SourceConfig) -> bool:
+    """Store one source (replacing one of the same name); False if it was already so."""
+    changed = await store.schedule.put({source.name: source_record(source, "cli")}, now_ms())
+    if changed:
+        await store.announce("sources", "add", changed)
+    return bool(changed)
+
+
+async def remove(store: Store, name: str) -> bool:
+    """Stop watching a source and forget its state; False if there was none of that name."""
+    removed = await _remove(store, [name])
+    if removed:
+        await store.announce("sources", "remove", removed)
+    return bool(removed)
+
+
+async def listing(store: Store) -> list[Listed]:
+    """Every stored source with its schedule slot, by name."""
+    stored = await store.schedule.definitions()
+    slots = await store.schedule.slots(sorted(stored))
+    return [_listed(name, stored[name], slots[name]) for name in sorted(stored)]
+
+
+def decode(name: str, definition: str) -> SourceConfig:
+    """A claimed source's stored definition; ConfigError names what is wrong with it."""
+    try:
+        record = json.loads(definition)
+    except ValueError as exc:
+        raise ConfigError(f"not valid JSON: {exc}", key=f"source {name!r} in Redis") from None
+    if not isinstance(record, dict):
+        raise ConfigError("must be a JSON object", key=f"source {name!r} in Redis")
+    return source_from_record(name, record)
+
+
+async def _remove(store: Store, names: Sequence[str]) -> list[str]:
+    removed = await store.schedule.remove(names)
+    for name in removed:
+        await store.forget_source(name)
+    return removed
+
+
+def _listed(name: str, record: dict[str, object], slot: Slot) -> Listed:
+    try:
+        source = source_from_record(name, record)
+    except ConfigError as exc:
+        return Listed(name, None, record_origin(record), slot, str(exc))
+    return Listed(name, source, record_origin(record), slot)
