@@ -31,6 +31,7 @@ class RequestRecord:
     path: str
     headers: dict[str, str]
     status: int
+    at: float = 0.0  # time.monotonic() when it was answered
 
     def header(self, name: str) -> str | None:
         """A request header by case-insensitive name."""
@@ -186,7 +187,11 @@ class LocalHTTPServer:
             with self._lock:
                 self.in_flight -= 1
         record = RequestRecord(
-            request.method, request.path_qs, dict(request.headers), response.status
+            request.method,
+            request.path_qs,
+            dict(request.headers),
+            response.status,
+            time.monotonic(),
         )
         with self._lock:
             self.requests.append(record)

@@ -120,7 +120,7 @@ class Schedule:
 
     async def repair(self, now_ms: int) -> list[str]:
         """Put every defined source missing from the schedule back in it, due now."""
-        names: list[str] = await call(self.redis.hkeys(self.keys.definitions))
+        names = sorted(await call(self.redis.hkeys(self.keys.definitions)))
         if not names:
             return []
         pipe = self.redis.pipeline(transaction=False)

@@ -1,0 +1,156 @@
+"""The shared schedule on a real Redis: claims, fair shares, leases, fencing, renewal, seeding."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Sequence
+
+import pytest
+
+from monitor import sources
+from monitor.config import SourceConfig, source_record
+from monitor.policy import RETRY_AFTER_CAP, Timing, next_due
+from monitor.store import Commit, Lease, Store
+from monitor.store.group import Grouped
+
+NOW = 1_800_000_000_000  # ms: a fixed clock, far from any real lease
+
+
+async def define(store: Store, count: int, due: int = NOW) -> list[str]:
+    names = [f"s{i:03d}" for i in range(count)]
+    defs = {n: source_record(SourceConfig(n, f"https://x.test/{n}"), "cli") for n in names}
+    await store.schedule.put(defs, due)
+    return names
+
+
+async def claim(store: Store, daemon: str, now: int = NOW, limit: int = 1000) -> list[str]:
+    claims = await store.schedule.claim_due(daemon, f"{daemon}:t{now}", now, 3000, limit, 10_000)
+    return [c.lease.source for c in claims]
+
+
+async def test_each_claim_takes_its_share_of_what_is_due_and_none_twice(store: Store) -> None:
+    """With three live daemons a claim takes a third of the due sources (rounded up)."""
+    names = await define(store, 30)
+    await store.schedule.claim_due("a", "a:0", NOW - 1, 3000, 0, 10_000)  # heartbeats only
+    await store.schedule.claim_due("b", "b:0", NOW - 1, 3000, 0, 10_000)
+    first = await claim(store, "c")
+    second = await claim(store, "a")
+    third = await claim(store, "b")
+    assert (len(first), len(second), len(third)) == (10, 7, 5)
+    rest = [n for d in "cabcab" for n in await claim(store, d)]
+    assert sorted(first + second + third + rest) == names
+    assert await claim(store, "c") == []  # all claimed: nothing is due until leases expire
+
+
+async def test_an_expired_lease_frees_the_source_and_fences_the_late_commit(store: Store) -> None:
+    await define(store, 1)
+    (old,) = await store.schedule.claim_due("a", "a:1", NOW, 3000, 10, 10_000)
+    assert await claim(store, "b", NOW + 2999) == []
+    (new,) = await store.schedule.claim_due("b", "b:1", NOW + 3001, 3000, 10, 10_000)
+    alert = {"source": "s000", "id": "x", "terms": []}
+    late = Commit("s000", alerts=[alert], fields={"k": "late"}, lease=old.lease, next_due=NOW)
+    assert await store.commit(late) is False
+    assert await store.redis.xlen(store.keys.stream) == 0
+    assert await store.redis.hget(store.keys.source_state("s000"), "k") is None
+    ok = Commit("s000", alerts=[alert], fields={"k": "new"}, lease=new.lease, next_due=NOW + 9000)
+    assert await store.commit(ok) is True
+    assert await store.redis.xlen(store.keys.stream) == 1
+    assert await store.redis.zscore(store.keys.schedule, "s000") == NOW + 9000
+    assert not await store.redis.hexists(store.keys.leases, "s000")
+
+
+async def test_renewal_keeps_a_long_poll_s_lease(store: Store) -> None:
+    await define(store, 1)
+    (held,) = await store.schedule.claim_due("a", "a:1", NOW, 3000, 10, 10_000)
+    stale = Lease("s000", "someone-else", NOW)
+    assert await store.schedule.renew([held.lease, stale], NOW + 60_000) == 1
+    assert await claim(store, "b", NOW + 30_000) == []
+
+
+async def test_run_once_claims_ahead_of_time_but_not_what_another_daemon_holds(
+    store: Store,
+) -> None:
+    names = await define(store, 3, due=NOW + 3_600_000)
+    (held,), _, _ = await store.schedule.claim_named(["s000"], "d:1", NOW, 3000)
+    claims, busy, unknown = await store.schedule.claim_named([*names, "nope"], "o:1", NOW, 3000)
+    assert sorted(c.lease.source for c in claims) == ["s001", "s002"]
+    assert busy == ["s000"] and unknown == ["nope"]
+    assert all(c.lease.due == NOW for c in claims)  # claimed early: the phase restarts now
+    assert held.lease.source == "s000"
+
+
+async def test_seeding_keeps_cli_sources_and_drops_config_ones_that_left_the_file(
+    store: Store,
+) -> None:
+    a, b = SourceConfig("a", "https://x.test/a"), SourceConfig("b", "https://x.test/b")
+    await sources.seed(store, [a, b])
+    await sources.add(store, SourceConfig("c", "https://x.test/c"))
+    await store.redis.zadd(store.keys.schedule, {"a": NOW + 10**9})
+    changed, removed = await sources.seed(store, [SourceConfig("a", "https://x.test/a2")])
+    assert (changed, removed) == (["a"], ["b"])
+    listed = {item.name: item for item in await sources.listing(store)}
+    assert sorted(listed) == ["a", "c"] and listed["c"].origin == "cli"
+    assert listed["a"].source is not None and listed["a"].source.url == "https://x.test/a2"
+    assert listed["a"].slot.due is not None and listed["a"].slot.due < NOW  # changed: due now
+
+
+async def test_a_damaged_definition_is_listed_with_its_error(store: Store) -> None:
+    await store.redis.hset(store.keys.definitions, "bad", json.dumps({"url": "ftp://x"}))
+    (item,) = await sources.listing(store)
+    assert item.source is None and item.error is not None and "url" in item.error
+
+
+async def test_repair_puts_back_sources_the_schedule_lost(store: Store) -> None:
+    await define(store, 3)
+    await store.redis.delete(store.keys.schedule)
+    assert await store.schedule.repair(NOW) == ["s000", "s001", "s002"]
+    assert await store.schedule.repair(NOW) == []
+
+
+def test_next_due_is_fixed_rate_and_skips_missed_periods() -> None:
+    timing = Timing(interval=60)
+    assert next_due(NOW, NOW + 1500, timing) == NOW + 60_000
+    assert next_due(NOW, NOW + 61_000, timing) == NOW + 120_000  # a late poll keeps the phase
+    assert next_due(NOW, NOW + 3_600_500, timing) == NOW + 3_660_000  # no burst to catch up
+
+
+def test_retry_after_pushes_the_next_poll_out_and_is_capped() -> None:
+    timing = Timing(interval=60)
+    assert next_due(NOW, NOW, timing, retry_after=3600) == NOW + 3_600_000
+    assert next_due(NOW, NOW, timing, retry_after=5) == NOW + 60_000
+    assert next_due(NOW, NOW, timing, retry_after=10**9) == NOW + RETRY_AFTER_CAP * 1000
+
+
+def test_jitter_stays_within_a_quarter_of_the_interval() -> None:
+    rng = random.Random(7)
+    dues = [next_due(NOW, NOW, Timing(60, jitter=600), rng=rng) for _ in range(500)]
+    assert min(dues) >= NOW + 45_000 and max(dues) <= NOW + 75_000
+    assert max(dues) - min(dues) > 20_000
+
+
+@pytest.mark.parametrize("callers", [1, 50, 2500])
+async def test_calls_of_the_same_moment_share_one_flush(callers: int) -> None:
+    groups: list[int] = []
+
+    async def flush(items: Sequence[int]) -> list[int]:
+        groups.append(len(items))
+        await asyncio.sleep(0)
+        return [i * 2 for i in items]
+
+    grouped: Grouped[int, int] = Grouped(flush)
+    results = await asyncio.gather(*(grouped(i) for i in range(callers)))
+    assert results == [i * 2 for i in range(callers)]
+    assert groups == [min(callers, 1000)] * (callers // 1000) + (
+        [callers % 1000] if callers % 1000 else []
+    )
+
+
+async def test_a_failed_flush_fails_each_caller_of_its_group() -> None:
+    async def flush(items: Sequence[int]) -> list[int]:
+        raise OSError("gone")
+
+    grouped: Grouped[int, int] = Grouped(flush)
+    outcomes = await asyncio.gather(*(grouped(i) for i in range(3)), return_exceptions=True)
+    assert all(isinstance(o, OSError) for o in outcomes)
