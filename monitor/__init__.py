@@ -11,12 +11,33 @@ import json
 from importlib import resources
 from typing import Any
 
-from monitor.client import subscribe
-from monitor.config import Config, load_config
-from monitor.query import KeywordSpec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.client import subscribe
+    from monitor.config import Config, load_config
+    from monitor.query import KeywordSpec
 
 __all__ = ["Config", "KeywordSpec", "alert_schema", "load_config", "subscribe"]
 __version__ = "0.1.0"
+
+
+_LAZY = {
+    "subscribe": "monitor.client",
+    "Config": "monitor.config",
+    "load_config": "monitor.config",
+    "KeywordSpec": "monitor.query",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Every ``newsmon`` command imports this package first: importing the Redis client and the
+    # whole pipeline here would cost each command its start-up time, needed or not.
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'monitor' has no attribute {name!r}")
 
 
 def alert_schema() -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.extract import extract_page
 from monitor.models import Document
 from monitor.parse import looks_like_feed, parse_feed, scan_feed
 
@@ -22,6 +21,7 @@ class Parsed:
     item_hashes: frozenset[str] = frozenset()
     skipped: int = 0
     links: tuple[str, ...] = ()  # every feed item's link, newest first (parsed or skipped)
+    keys: frozenset[str] | None = None  # identities of the parsed items (None: not known)
 
 
 def read_source(
@@ -30,13 +30,18 @@ def read_source(
     url: str,
     content_type: str | None = None,
     skip: frozenset[str] = frozenset(),
+    keep: frozenset[str] | None = None,
 ) -> Parsed:
-    """Parse a feed (only the items whose raw hash is not in ``skip``) or extract a page."""
+    """Parse a feed (only the items whose raw hash is not in ``skip`` and, given ``keep``,
+    whose identity is in it) or extract a page."""
     if kind == "auto":
         kind = "feed" if looks_like_feed(body, content_type) else "page"
     if kind == "feed":
-        feed = parse_feed(body, url, skip)
-        return Parsed(feed.title, feed.documents, feed.item_hashes, feed.skipped, feed.links)
+        feed = parse_feed(body, url, skip, keep)
+        docs = feed.documents
+        return Parsed(feed.title, docs, feed.item_hashes, feed.skipped, feed.links, feed.keys)
+    from monitor.extract import extract_page  # only pages need the extractors: start-up time
+
     page = extract_page(body, url, content_type)
     # The page's id is the URL it is watched at: a canonical URL may change, the watch does not.
     doc = Document(

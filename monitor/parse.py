@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-import feedparser
 from lxml import etree
 
 from monitor.errors import ParseError
@@ -45,6 +44,7 @@ class FeedParse:
     item_hashes: frozenset[str]  # a hash of the raw XML of every item in the body
     skipped: int  # items not parsed because their raw hash was in ``skip``
     links: tuple[str, ...] = ()  # every item's link (parsed or skipped), feed order, no repeats
+    keys: frozenset[str] | None = None  # the parsed items' identities (None: not known)
 
 
 def looks_like_feed(body: bytes, content_type: str | None) -> bool:
@@ -56,8 +56,14 @@ def looks_like_feed(body: bytes, content_type: str | None) -> bool:
     return any(kind in mime for kind in _FEED_TYPES)
 
 
-def parse_feed(body: bytes, url: str, skip: frozenset[str] = frozenset()) -> FeedParse:
-    """Parse the items whose raw XML hash is not in ``skip``; ParseError if not a feed."""
+def parse_feed(
+    body: bytes,
+    url: str,
+    skip: frozenset[str] = frozenset(),
+    keep: frozenset[str] | None = None,
+) -> FeedParse:
+    """Parse the items whose raw XML hash is not in ``skip`` (and, given ``keep``, whose
+    identity is in it); ParseError if not a feed."""
     if not body.strip():
         raise ParseError(f"{url}: empty body, not an RSS or Atom feed")
     root = _xml_root(body)
@@ -66,7 +72,7 @@ def parse_feed(body: bytes, url: str, skip: frozenset[str] = frozenset()) -> Fee
     name = _local_name(root)
     if name not in _FEED_ROOTS:
         raise ParseError(f"{url}: not an RSS or Atom feed ({_what_root(name)})")
-    return _parse_split(root, url, skip)
+    return _parse_split(root, url, skip, keep)
 
 
 def scan_feed(body: bytes, url: str) -> FeedParse | None:
@@ -100,24 +106,42 @@ def _xml_root(body: bytes) -> etree._Element | None:
     return root
 
 
-def _parse_split(root: etree._Element, url: str, skip: frozenset[str]) -> FeedParse:
+def _parse_split(
+    root: etree._Element, url: str, skip: frozenset[str], keep: frozenset[str] | None
+) -> FeedParse:
     title = _envelope_title(root)
     items = _items(root)
     links = _unique(_item_link(item, url) for item in items)
     hashes: set[str] = set()
-    skipped = 0
+    keys: set[str] = set()
     for item in items:
         digest = _item_hash(item)
         hashes.add(digest)
-        if digest in skip:
-            # Dropping it from the tree leaves a mini-feed of the changed items only.
+        key = _item_key(item, url)
+        if digest in skip or (keep is not None and key not in keep):
+            # Dropping it from the tree leaves a mini-feed of the wanted items only.
             _detach(item)
-            skipped += 1
-    if skipped == len(items):
-        return FeedParse(title, (), frozenset(hashes), skipped, links)
+        else:
+            keys.add(key)
+    skipped = len(items) - len(keys)
+    if not keys:
+        return FeedParse(title, (), frozenset(hashes), skipped, links, frozenset())
     mini = etree.tostring(root, xml_declaration=True, encoding="utf-8")
     documents = tuple(_document(entry, url) for entry in _feedparser(mini).entries)
-    return FeedParse(title, documents, frozenset(hashes), skipped, links)
+    return FeedParse(title, documents, frozenset(hashes), skipped, links, frozenset(keys))
+
+
+def _item_key(item: etree._Element, feed_url: str) -> str:
+    """What identifies an item across versions of its feed, read from the raw XML: its guid
+    or Atom id, else its link, else its whole content."""
+    for child in item:
+        if _local_name(child) in ("guid", "id") and (child.text or "").strip():
+            return "id:" + (child.text or "").strip()
+    about = item.get(_RDF_ABOUT)
+    if about:
+        return "id:" + about
+    link = _item_link(item, feed_url)
+    return "link:" + link if link else "raw:" + _item_hash(item)
 
 
 def _parse_whole(body: bytes, url: str) -> FeedParse:
@@ -135,6 +159,9 @@ def _parse_whole(body: bytes, url: str) -> FeedParse:
 
 
 def _feedparser(data: bytes) -> Any:
+    # Imported on first use: a poll where nothing changed never needs it (60 ms of start-up).
+    import feedparser
+
     # A file object, never bytes: given bytes, feedparser first tries them as a local file path.
     # No content-location either: feedparser would resolve guids against it and ids would then
     # depend on the URL the feed was fetched from.

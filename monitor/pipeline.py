@@ -198,7 +198,7 @@ class Poller:
         skip = state.item_hashes if state.baselined else frozenset()
         parsed = await self._parse(source.kind, got, skip)
         baseline = not state.baselined and not source.alert_on_first_poll
-        known = await self._materialize(source, got, work) if state.pending else {}
+        known = await self._materialize(source, got, parsed, work) if state.pending else {}
         await self._diff(source, parsed, baseline, work, known=known)
         status = "baseline" if baseline else ("changed" if work.alerts else "ok")
         work.fields |= _parsed_fields(status, body_hash, parsed)
@@ -215,19 +215,27 @@ class Poller:
         return result, list(scanned.links)
 
     async def _materialize(
-        self, source: SourceConfig, got: Fetched, work: _Work
+        self, source: SourceConfig, got: Fetched, current: Parsed, work: _Work
     ) -> dict[str, DocState]:
-        """The documents of a cheap baseline, parsed now that the feed changed (and kept)."""
-        work.pending = b""
+        """The earlier versions of the changed items, from a cheap baseline's body.
+
+        Only items whose identity matches a changed item are parsed (a new item has no earlier
+        version); the body is kept until none of its items is left in the feed.
+        """
         body = await self.store.load_pending(source.name)
         if body is None:
+            work.pending = b""
             return {}
+        args: tuple[Any, ...] = ("feed", body, got.final_url, None, frozenset(), current.keys)
         try:
-            parsed = await self._run(read_source, len(body), "feed", body, got.final_url)
+            old = await self._run(read_source, len(body), *args)
         except NewsmonError as exc:
             log.warning("baseline body unreadable", source=source.name, error=str(exc))
+            work.pending = b""
             return {}
-        return {doc.id: diff_document(None, doc, baseline=True).state for doc in parsed.documents}
+        if current.keys is None or not old.item_hashes & current.item_hashes:
+            work.pending = b""
+        return {doc.id: diff_document(None, doc, baseline=True).state for doc in old.documents}
 
     async def _follow(
         self, source: SourceConfig, state: SourceState, links: list[str], work: _Work

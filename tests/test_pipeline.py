@@ -202,3 +202,35 @@ async def test_many_polls_at_once_share_the_redis_pool(
     finally:
         await client.aclose()
     assert [r.status for r in results] == ["baseline"] * 150
+
+
+async def test_a_cheap_baseline_parses_old_items_only_when_they_are_edited(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    """The first poll parses no item; later, a new item needs no old version, an edited one
+    gets its old version from the kept body, and the body goes once its items have left."""
+    http_server.put("/feed.xml", rss([ITEM_B, ITEM_A]))
+    source = SourceConfig("world", http_server.url("/feed.xml"))
+    first = await poll(store, source)
+    assert (first.status, first.items, first.alerts) == ("baseline", 2, 0)
+    assert await store.document_count("world") == 0
+    assert await store.load_pending("world") is not None
+
+    item_c = ("c", "Talks resume", "Negotiators returned to the table.")
+    http_server.put("/feed.xml", rss([item_c, ITEM_B, ITEM_A]))
+    await poll(store, source)
+    assert [a["type"] for a in await stream(store)] == ["item.new"]
+    assert await store.load_pending("world") is not None  # A and B may still be edited
+
+    edited_b = ("b", ITEM_B[1], ITEM_B[2] + " More sanctions followed in March.")
+    http_server.put("/feed.xml", rss([item_c, edited_b, ITEM_A]))
+    await poll(store, source)
+    edit = (await stream(store))[-1]
+    assert edit["type"] == "block.edited" and edit["item"]["title"] == ITEM_B[1]
+    (term,) = edit["terms"]
+    assert (term["name"], term["before"], term["after"]) == ("sanctions", 2, 3)
+
+    http_server.put("/feed.xml", rss([("d", "Later", "Another day."), item_c]))
+    await poll(store, source)
+    assert await store.load_pending("world") is None
+    assert len(await stream(store)) == 3
