@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from monitor.client import subscribe

@@ -55,4 +55,4 @@ def scan_source(body: bytes, url: str) -> Parsed | None:
     feed = scan_feed(body, url)
     if feed is None:
         return None
-    return Parsed(feed.title, (), feed.item_hashes, feed.skipped, feed.links)
+    return Parsed(feed.title, (), feed.item_hashes, feed.skipped, feed.links, feed.keys)

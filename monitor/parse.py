@@ -86,7 +86,8 @@ def scan_feed(body: bytes, url: str) -> FeedParse | None:
     items = _items(root)
     links = _unique(_item_link(item, url) for item in items)
     hashes = frozenset(_item_hash(item) for item in items)
-    return FeedParse(_envelope_title(root), (), hashes, len(items), links)
+    keys = frozenset(_item_key(item, url) for item in items)
+    return FeedParse(_envelope_title(root), (), hashes, len(items), links, keys)
 
 
 def _xml_root(body: bytes) -> etree._Element | None:

@@ -29,7 +29,7 @@ from monitor.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Va
 from monitor.follow import follow_pages, page_id, stored_links, stored_pages
 from monitor.models import BlockState, DocState
 from monitor.query import Matcher, TermHits
-from monitor.store import Commit, Lease, SourceState, Store
+from monitor.store import Commit, Lease, Pending, SourceState, Store
 
 log = structlog.get_logger("newsmon.poll")
 
@@ -172,6 +172,7 @@ class Poller:
             lease=lease,
             next_due=self._next_due(source, lease, result),
             pending=work.pending,
+            forget_pending=work.forget_pending,
         )
         return await self.store.commit(commit)
 
@@ -193,7 +194,7 @@ class Poller:
         if not state.baselined and source.kind == "feed" and not source.alert_on_first_poll:
             scanned = await self._run(scan_source, len(got.body), got.body, got.final_url)
             if scanned is not None:
-                work.pending = got.body
+                work.pending = Pending(got.body, scanned.keys or frozenset(), scanned.item_hashes)
                 return self._baselined(source, got, scanned, body_hash, work)
         skip = state.item_hashes if state.baselined else frozenset()
         parsed = await self._parse(source.kind, got, skip)
@@ -217,24 +218,27 @@ class Poller:
     async def _materialize(
         self, source: SourceConfig, got: Fetched, current: Parsed, work: _Work
     ) -> dict[str, DocState]:
-        """The earlier versions of the changed items, from a cheap baseline's body.
+        """The earlier versions of the changed items, from a cheap baseline's kept body.
 
         Only items whose identity matches a changed item are parsed (a new item has no earlier
         version); the body is kept until none of its items is left in the feed.
         """
-        body = await self.store.load_pending(source.name)
-        if body is None:
-            work.pending = b""
+        kept = await self.store.load_pending(source.name)
+        if kept is None:
+            work.forget_pending = True
             return {}
-        args: tuple[Any, ...] = ("feed", body, got.final_url, None, frozenset(), current.keys)
+        if current.keys is None or not kept.hashes & current.item_hashes:
+            work.forget_pending = True  # parsed whole now, or none of its items is left
+        wanted = None if current.keys is None else current.keys & kept.keys
+        if wanted is not None and not wanted:
+            return {}
+        args: tuple[Any, ...] = ("feed", kept.body, got.final_url, None, frozenset(), wanted)
         try:
-            old = await self._run(read_source, len(body), *args)
+            old = await self._run(read_source, len(kept.body), *args)
         except NewsmonError as exc:
             log.warning("baseline body unreadable", source=source.name, error=str(exc))
-            work.pending = b""
+            work.forget_pending = True
             return {}
-        if current.keys is None or not old.item_hashes & current.item_hashes:
-            work.pending = b""
         return {doc.id: diff_document(None, doc, baseline=True).state for doc in old.documents}
 
     async def _follow(
@@ -325,7 +329,8 @@ class _Work:
     states: list[DocState] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     cleared: list[str] = field(default_factory=list)
-    pending: bytes | None = None  # a cheap baseline's body to keep (b"" forgets it)
+    pending: Pending | None = None  # a cheap baseline's body to keep
+    forget_pending: bool = False
 
 
 def _parsed_fields(status: str, body_hash: str, parsed: Parsed) -> dict[str, str]:

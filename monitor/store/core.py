@@ -24,7 +24,14 @@ from monitor.models import DocState
 from monitor.query import KeywordSpec
 from monitor.store.group import Grouped
 from monitor.store.keys import Keys
-from monitor.store.records import Commit, SourceState, decode_state, encode_state, source_state
+from monitor.store.records import (
+    Commit,
+    Pending,
+    SourceState,
+    decode_state,
+    encode_state,
+    source_state,
+)
 from monitor.store.schedule import Schedule
 from monitor.store.scripts import COMMIT_SCRIPT, call, run_many
 
@@ -65,14 +72,15 @@ class Store:
         values = await self._call(self.redis.hmget(self.keys.docs(name), list(ids)))
         return {i: decode_state(v) for i, v in zip(ids, values, strict=True) if v is not None}
 
-    async def load_pending(self, name: str) -> bytes | None:
-        """The body a cheap baseline recorded, if it still waits to be parsed."""
-        value = await self._call(self.redis.get(self.keys.pending(name)))
-        if value is None:
+    async def load_pending(self, name: str) -> Pending | None:
+        """The body a cheap baseline kept, if it is still kept."""
+        raw = await self._call(self.redis.hgetall(self.keys.pending(name)))
+        if not raw:
             return None
         try:
-            return zlib.decompress(base64.b64decode(value))
-        except (ValueError, zlib.error) as exc:
+            body = zlib.decompress(base64.b64decode(raw["body"]))
+            return Pending(body, _strings(raw["keys"]), _strings(raw["hashes"]))
+        except (KeyError, ValueError, TypeError, zlib.error) as exc:
             raise StoreError(f"malformed baseline body of {name!r} in Redis: {exc}") from exc
 
     async def commit(self, commit: Commit) -> bool:
@@ -240,15 +248,23 @@ def _flat(pairs: Iterable[tuple[str, str]]) -> list[str]:
 
 
 def _pending_writes(k: Keys, commit: Commit) -> Iterator[list[str]]:
-    if commit.pending is None:
-        return
-    if commit.pending:
-        blob = base64.b64encode(zlib.compress(commit.pending, 1)).decode("ascii")
-        yield ["SET", k.pending(commit.source), blob]
-        yield ["HSET", k.source_state(commit.source), "pending", "1"]
-    else:
-        yield ["DEL", k.pending(commit.source)]
-        yield ["HDEL", k.source_state(commit.source), "pending"]
+    key, state = k.pending(commit.source), k.source_state(commit.source)
+    if commit.pending is not None:
+        p = commit.pending
+        blob = base64.b64encode(zlib.compress(p.body, 1)).decode("ascii")
+        keys, hashes = json.dumps(sorted(p.keys)), json.dumps(sorted(p.hashes))
+        yield ["HSET", key, "body", blob, "keys", keys, "hashes", hashes]
+        yield ["HSET", state, "pending", "1"]
+    elif commit.forget_pending:
+        yield ["DEL", key]
+        yield ["HDEL", state, "pending"]
+
+
+def _strings(value: str) -> frozenset[str]:
+    found = json.loads(value)
+    if not isinstance(found, list):
+        raise ValueError("not a list")
+    return frozenset(str(x) for x in found)
 
 
 def _event(event: str, action: str, names: Sequence[str]) -> str:

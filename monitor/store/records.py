@@ -52,6 +52,16 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """A feed body kept at a cheap baseline, with its items' identities and raw hashes, so a
+    later poll knows without parsing it whether a changed item has an earlier version here."""
+
+    body: bytes
+    keys: frozenset[str]
+    hashes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Commit:
     """Everything one poll of one source writes, atomically."""
 
@@ -62,7 +72,8 @@ class Commit:
     cleared: Sequence[str] = ()  # source-state fields to delete
     lease: Lease | None = None  # written only while this lease holds; released by the commit
     next_due: float | None = None  # when the source is due next, ms since the epoch
-    pending: bytes | None = None  # a body recorded at a cheap baseline (b"" forgets it)
+    pending: Pending | None = None  # a body kept at a cheap baseline
+    forget_pending: bool = False  # the kept body is no longer needed
 
 
 def encode_state(state: DocState) -> str:
