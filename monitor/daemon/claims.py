@@ -28,6 +28,7 @@ log = structlog.get_logger("newsmon.daemon")
 
 TICK = 0.25  # seconds between claims: how late a due source may be polled
 LEASE = 3.0  # seconds a claim holds without renewal: how soon a dead daemon's sources move on
+RENEW_EVERY = 1.0  # seconds between renewals: three chances before a lease would expire
 HEARTBEAT_TTL = 10.0  # seconds after its last claim a daemon stops counting as live
 BUSY_WAIT = 0.2  # seconds ``run --once`` waits before asking again for a source held elsewhere
 
@@ -56,6 +57,7 @@ class Claimer:
         self.name = name or daemon_id()
         self.running: dict[str, tuple[Lease, asyncio.Task[PollResult]]] = {}
         self._seq = itertools.count()
+        self._renewed = 0.0
 
     async def tick(self) -> int:
         """Claim this daemon's share of the due sources and start their polls."""
@@ -69,7 +71,11 @@ class Claimer:
         return len(claims)
 
     async def renew(self) -> None:
-        """Extend the leases of the polls still running."""
+        """Extend the leases of the polls still running (at most every ``RENEW_EVERY``)."""
+        now = asyncio.get_running_loop().time()
+        if now - self._renewed < RENEW_EVERY:
+            return
+        self._renewed = now
         leases = [lease for lease, _task in self.running.values()]
         await self.store.schedule.renew(leases, now_ms() + _ms(LEASE))
 
