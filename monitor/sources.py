@@ -81,6 +81,22 @@ async def listing(store: Store) -> list[Listed]:
 
 def decode(name: str, definition: str) -> SourceConfig:
     """A claimed source's stored definition; ConfigError names what is wrong with it."""
+    found = _decoded.get((name, definition))
+    if found is None:
+        found = _decode(name, definition)
+        if len(_decoded) >= _DECODED_MAX:
+            _decoded.clear()
+        _decoded[(name, definition)] = found
+    return found
+
+
+# Every claim carries its definition; the same text decodes to the same value, so a daemon
+# decodes and validates each one once, not at every poll.
+_DECODED_MAX = 100_000
+_decoded: dict[tuple[str, str], SourceConfig] = {}
+
+
+def _decode(name: str, definition: str) -> SourceConfig:
     try:
         record = json.loads(definition)
     except ValueError as exc:

@@ -20,7 +20,6 @@ class SourceState:
     etag: str | None = None
     last_modified: str | None = None
     body_hash: str | None = None
-    item_hashes: frozenset[str] = frozenset()
     baselined: bool = False
     polls: int = 0
     alerts: int = 0
@@ -32,6 +31,12 @@ class SourceState:
     last_ok: str | None = None
     pending: bool = False  # a cheap baseline's body waits to be parsed on the first change
     raw: Mapping[str, str] = field(default_factory=dict)  # every field, for other stages' records
+
+    @property
+    def item_hashes(self) -> frozenset[str]:
+        """The raw hashes of the items of the last body parsed (decoded only when asked: a
+        304 or an unchanged body never needs them)."""
+        return _hashes(self.raw.get("item_hashes"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +110,6 @@ def source_state(raw: Mapping[str, str]) -> SourceState:
         etag=raw.get("etag") or None,
         last_modified=raw.get("last_modified") or None,
         body_hash=raw.get("body_hash") or None,
-        item_hashes=_hashes(raw.get("item_hashes")),
         baselined=raw.get("baselined") == "1",
         polls=_number(raw, "polls"),
         alerts=_number(raw, "alerts"),

@@ -120,9 +120,13 @@ class Schedule:
 
     async def repair(self, now_ms: int) -> list[str]:
         """Put every defined source missing from the schedule back in it, due now."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hlen(self.keys.definitions)
+        pipe.zcard(self.keys.schedule)
+        defined, scheduled = await call(pipe.execute())
+        if int(defined) <= int(scheduled):
+            return []  # the usual case, in one round trip: nothing is missing
         names = sorted(await call(self.redis.hkeys(self.keys.definitions)))
-        if not names:
-            return []
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
             pipe.zadd(self.keys.schedule, {name: now_ms}, nx=True)
