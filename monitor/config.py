@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from monitor.errors import ConfigError, QueryError
 from monitor.query import KeywordSpec, compile_keyword
+from monitor.redisurl import url_problem
 
 DEFAULT_PATH = Path("config/monitor.toml")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
@@ -260,12 +261,9 @@ def _redis(r: _Reader) -> RedisConfig:
 
 
 def _check_redis_url(url: str, key: str, path: str | None) -> None:
-    if not re.match(r"^(redis|rediss|unix)://", url):
-        raise ConfigError(
-            "must start with redis://, rediss:// or unix:// (or be empty for the embedded server)",
-            path=path,
-            key=key,
-        )
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigError(problem, path=path, key=key)
 
 
 def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:

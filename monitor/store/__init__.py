@@ -3,7 +3,8 @@ the shared schedule. Key names are in ``keys``; the atomic scripts in ``scripts`
 
 from __future__ import annotations
 
-from monitor.store.connect import connect, redact
+from monitor.redisurl import redact
+from monitor.store.connect import connect
 from monitor.store.core import MAX_DOCS, Store, alert_channels
 from monitor.store.keys import Keys
 from monitor.store.records import (

@@ -1,29 +1,51 @@
-"""A Redis client for a URL (interim: redis://, rediss:// and unix:// only)."""
+"""A Redis client for a URL: one server (redis://, rediss://, unix://) or a master found
+through Sentinel (redis+sentinel://, rediss+sentinel://; see ``monitor.redisurl``). Every
+client's pool waits for a free connection instead of failing, so a thousand polls starting at
+once take turns.
+"""
 
 from __future__ import annotations
 
 import redis.asyncio as aioredis
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+
+from monitor.redisurl import SentinelURL, parse_sentinel_url, scheme_of
 
 MAX_CONNECTIONS = 64
+POOL_TIMEOUT = 60  # seconds a command may wait for a free connection
+
+
+class _WaitingSentinelPool(SentinelConnectionPool, aioredis.BlockingConnectionPool):
+    """The master's connections, found through Sentinel, from a pool that waits when full."""
 
 
 def connect(url: str, max_connections: int = MAX_CONNECTIONS) -> aioredis.Redis:
     """A client for ``url`` that speaks str; its pool waits for a free connection."""
+    if scheme_of(url).endswith("+sentinel"):
+        return _sentinel_client(parse_sentinel_url(url), max_connections)
     pool = aioredis.BlockingConnectionPool.from_url(
         url,
         decode_responses=True,
         health_check_interval=30,
         max_connections=max_connections,
-        timeout=60,
+        timeout=POOL_TIMEOUT,
     )
     return aioredis.Redis.from_pool(pool)
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced, fit for logs and messages."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    userinfo, _, host = rest.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user + ':' if user else ''}***@{host}"
+def _sentinel_client(spec: SentinelURL, max_connections: int) -> aioredis.Redis:
+    sentinel_kwargs = spec.sentinel | {"decode_responses": True}
+    sentinels = Sentinel(list(spec.hosts), sentinel_kwargs=sentinel_kwargs)  # type: ignore[no-untyped-call]
+    client: aioredis.Redis = sentinels.master_for(
+        spec.service,
+        connection_pool_class=_WaitingSentinelPool,
+        db=spec.db,
+        username=spec.username,
+        password=spec.password,
+        ssl=spec.ssl,
+        max_connections=max_connections,
+        timeout=POOL_TIMEOUT,
+        decode_responses=True,
+        health_check_interval=30,
+    )
+    return client

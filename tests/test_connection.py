@@ -1,0 +1,181 @@
+"""Redis past one server: Sentinel (with a failover), ACL users, and URLs that are refused or
+masked. Real servers only: a master, a replica and a Sentinel started on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from monitor.config import config_from_mapping
+from monitor.errors import ConfigError, StoreError
+from monitor.redisurl import parse_sentinel_url, redact, url_problem
+from monitor.store import Commit, Store, connect
+from tests.feeds import rss
+from tests.httpserver import LocalHTTPServer
+from tests.redisserver import RedisServer, SentinelServer
+from tests.test_e2e import Newsmon, source, write_config
+
+
+@pytest.fixture
+def sentinel_pair(tmp_path: Path) -> Iterator[tuple[RedisServer, RedisServer, SentinelServer]]:
+    """A master, a replica of it, and a Sentinel watching the master."""
+    master = RedisServer(tmp_path / "m")
+    replica = RedisServer(tmp_path / "r", extra=["--replicaof", "127.0.0.1", str(master.port)])
+    sentinel = SentinelServer(tmp_path / "s", master.port)
+    for directory in ("m", "r", "s"):
+        (tmp_path / directory).mkdir()
+    master.start()
+    replica.start()
+    sentinel.start()
+    try:
+        yield master, replica, sentinel
+    finally:
+        sentinel.stop()
+        replica.stop()
+        master.stop()
+
+
+async def test_a_store_works_through_sentinel_and_follows_a_failover(
+    sentinel_pair: tuple[RedisServer, RedisServer, SentinelServer],
+) -> None:
+    master, replica, sentinel = sentinel_pair
+    client = connect(f"redis+sentinel://127.0.0.1:{sentinel.port}/mymaster/0")
+    store = Store(client, "sn")
+    try:
+        await store.commit(Commit("a", fields={"k": "1"}))  # the commit script and a pipeline
+        assert await client.hget("sn:src:a", "k") == "1"
+        await wait_replicated(replica, "sn:src:a")
+        sentinel.wait_for_replica(replica.port)
+        sentinel.failover()
+        deadline = time.monotonic() + 30
+        while sentinel.master_port_now() != replica.port or role(master) != "slave":
+            assert time.monotonic() < deadline, "the failover did not happen"
+            await asyncio.sleep(0.1)
+        await write_after_failover(store)
+        direct = redis.Redis(host="127.0.0.1", port=replica.port, decode_responses=True)
+        assert direct.hget("sn:src:a", "k") == "2"  # written to the new master
+        direct.close()
+    finally:
+        await client.aclose()
+
+
+def role(server: RedisServer) -> str:
+    direct = redis.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
+    try:
+        return str(direct.execute_command("ROLE")[0])
+    finally:
+        direct.close()
+
+
+async def wait_replicated(replica: RedisServer, key: str) -> None:
+    direct = redis.Redis(host="127.0.0.1", port=replica.port)
+    deadline = time.monotonic() + 15
+    try:
+        while not direct.exists(key):
+            assert time.monotonic() < deadline, "the replica never caught up"
+            await asyncio.sleep(0.05)
+    finally:
+        direct.close()
+
+
+async def write_after_failover(store: Store) -> None:
+    """The first commands may meet the old master's closed or read-only connections."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            await store.commit(Commit("a", fields={"k": "2"}))
+            return
+        except StoreError:
+            assert time.monotonic() < deadline, "no write reached the new master"
+            await asyncio.sleep(0.2)
+
+
+async def test_an_acl_user_connects_and_a_wrong_password_is_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        admin = redis.Redis(host="127.0.0.1", port=server.port)
+        admin.execute_command("ACL", "SETUSER", "newsmon", "on", ">s3cret", "~*", "&*", "+@all")
+        admin.close()
+        good = connect(f"redis://newsmon:s3cret@127.0.0.1:{server.port}/0")
+        await Store(good, "acl").ping()
+        await good.aclose()
+        bad = connect(f"redis://newsmon:wrong@127.0.0.1:{server.port}/0")
+        with pytest.raises(StoreError) as caught:
+            await Store(bad, "acl").ping()
+        await bad.aclose()
+        assert "wrong" not in str(caught.value) and "s3cret" not in str(caught.value)
+    finally:
+        server.stop()
+
+
+def test_sentinel_urls_are_read_with_their_options() -> None:
+    spec = parse_sentinel_url(
+        "rediss+sentinel://app:p%40ss@s1:26379,[::1]:26380,s3/mymaster/2?sentinel_password=x"
+    )
+    assert spec.hosts == (("s1", 26379), ("::1", 26380), ("s3", 26379))
+    assert (spec.service, spec.db, spec.username, spec.password, spec.ssl) == (
+        "mymaster", 2, "app", "p@ss", True,
+    )  # fmt: skip
+    assert spec.sentinel == {"password": "x"}
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://localhost:6379", "must start with one of redis://"),
+        ("redis+sentinel://s1:26379", "name the master's service"),
+        ("redis+sentinel://s1:99999/m", "out of range"),
+        ("redis+sentinel://s1 s2/m", "is not host or host:port"),
+        ("redis+sentinel://s1/m/x", "must be a number"),
+        ("redis+sentinel://s1/m?password=hunter2", "unknown option 'password'"),
+    ],
+)
+def test_unusable_urls_are_refused_saying_why(url: str, problem: str) -> None:
+    found = url_problem(url)
+    assert found is not None and problem in found and "hunter2" not in found
+
+
+def test_the_config_refuses_a_bad_redis_url_naming_the_key() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_from_mapping({"redis": {"url": "redis+sentinel://s1:26379"}})
+    assert str(caught.value).startswith("redis.url: sentinel URL: name the master's service")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:hunter2@h:6379/0", "redis://***@h:6379/0"),
+        ("rediss://app:hunter2@h:6380/0", "rediss://app:***@h:6380/0"),
+        (
+            "redis+sentinel://app:hunter2@s1,s2/m?sentinel_password=hunter2",
+            "redis+sentinel://app:***@s1,s2/m?sentinel_password=***",
+        ),
+        ("unix:///run/redis.sock", "unix:///run/redis.sock"),
+    ],
+)
+def test_passwords_are_masked(url: str, shown: str) -> None:
+    assert redact(url) == shown
+
+
+def test_run_once_through_sentinel(
+    sentinel_pair: tuple[RedisServer, RedisServer, SentinelServer],
+    tmp_path: Path,
+    http_server: LocalHTTPServer,
+    newsmon_cmd: list[str],
+) -> None:
+    _master, _replica, sentinel = sentinel_pair
+    http_server.put("/feed.xml", rss([("a", "First", "Body.")]))
+    config = write_config(tmp_path, "viasentinel", source("world", http_server.url("/feed.xml")))
+    url = f"redis+sentinel://127.0.0.1:{sentinel.port}/mymaster/0"
+    result = Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": url}).run("run", "--once")
+    assert result.returncode == 0, result.stderr
+    assert '"status": "baseline"' in result.stderr
+    assert f"redis+sentinel://127.0.0.1:{sentinel.port}/mymaster/0" in result.stderr
