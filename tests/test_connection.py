@@ -4,6 +4,8 @@ masked. Real servers only: a master, a replica and a Sentinel started on free po
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from monitor.errors import ConfigError, StoreError
 from monitor.redisurl import parse_sentinel_url, redact, url_problem
 from monitor.store import Commit, Store, connect
 from tests.feeds import rss
-from tests.httpserver import LocalHTTPServer
+from tests.httpserver import LocalHTTPServer, free_port
 from tests.redisserver import RedisServer, SentinelServer
 from tests.test_e2e import Newsmon, source, write_config
 
@@ -179,3 +181,52 @@ def test_run_once_through_sentinel(
     assert result.returncode == 0, result.stderr
     assert '"status": "baseline"' in result.stderr
     assert f"redis+sentinel://127.0.0.1:{sentinel.port}/mymaster/0" in result.stderr
+
+
+def tls_files(directory: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a certificate for 127.0.0.1 signed by it (openssl)."""
+    names = ("ca.key", "ca.pem", "s.key", "s.csr", "s.pem")
+    ca_key, ca, key, csr, cert = (directory / n for n in names)
+    ext = directory / "ext.cnf"
+    ext.write_text("subjectAltName = IP:127.0.0.1\n", encoding="utf-8")
+    steps = [
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca,
+         "-days", "2", "-subj", "/CN=newsmon test CA"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+         "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", cert, "-days", "2", "-extfile", ext],
+    ]  # fmt: skip
+    for step in steps:
+        subprocess.run(["openssl", *map(str, step)], check=True, capture_output=True)
+    return ca, cert, key
+
+
+async def test_rediss_with_a_verified_certificate(tmp_path: Path) -> None:
+    server_binary = shutil.which("redis-server")
+    if server_binary is None or shutil.which("openssl") is None:
+        pytest.skip("TLS needs a redis-server built with TLS on PATH and openssl")
+    ca, cert, key = tls_files(tmp_path)
+    port = free_port()
+    command = [server_binary, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
+               "--tls-cert-file", str(cert), "--tls-key-file", str(key),
+               "--tls-ca-cert-file", str(ca), "--tls-auth-clients", "no", "--save", "",
+               "--appendonly", "no", "--dir", str(tmp_path)]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = connect(f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}&ssl_cert_reqs=required")
+    try:
+        store = Store(client, "tls")
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                await store.ping()
+                break
+            except StoreError:
+                assert time.monotonic() < deadline and proc.poll() is None, "no TLS server"
+                await asyncio.sleep(0.1)
+        assert await store.commit(Commit("a", fields={"k": "v"}))
+        assert await client.hget("tls:src:a", "k") == "v"
+    finally:
+        await client.aclose()
+        proc.terminate()
+        proc.wait(timeout=15)
