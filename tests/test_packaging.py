@@ -24,6 +24,13 @@ def test_compose_file_runs_redis_and_the_monitor() -> None:
         assert any(name in str(v) for s in services.values() for v in s.get("volumes", []))
 
 
+def test_compose_can_scale_the_monitor() -> None:
+    """`docker compose up --scale newsmon=3` needs a service with no fixed name or host port."""
+    newsmon = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["newsmon"]
+    assert "container_name" not in newsmon and "ports" not in newsmon
+    assert "hostname" not in newsmon
+
+
 def test_public_surface() -> None:
     assert sorted(monitor.__all__) == [
         "Config",
