@@ -89,13 +89,17 @@ def write_source(directory: Path, i: int, version: int) -> None:
     os.replace(tmp, directory / source_path(i).lstrip("/"))
 
 
-def serve(directory: Path, validators: bool) -> None:
-    """The source server (``--serve DIR MODE``, its own process): prints its port."""
+def serve(directory: Path, validators: bool, log: Path | None = None) -> None:
+    """The source server (``--serve DIR MODE [LOG]``, its own process): prints its port, and
+    with LOG appends one line per request: the time (epoch seconds) and the path."""
     from aiohttp import web
 
     counts = {"200": 0, "304": 0}
+    log_file = open(log, "a", buffering=1) if log else None  # noqa: SIM115 (lives as long as the server)
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        if log_file is not None:
+            log_file.write(f"{time.time():.3f} {request.path}\n")
         path = directory / request.match_info["name"]
         try:
             st = path.stat()
@@ -560,7 +564,8 @@ def calibrate() -> float:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     if args.serve:
-        serve(Path(args.serve[0]), args.serve[1] == "etag")
+        log = Path(args.serve[2]) if len(args.serve) > 2 else None
+        serve(Path(args.serve[0]), args.serve[1] == "etag", log)
         return
     become_subreaper()
     urlwatch_exe()
@@ -584,7 +589,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-daemon", action="store_true")
     parser.add_argument("--json", help="also write every measured run here")
-    parser.add_argument("--serve", nargs=2, metavar=("DIR", "MODE"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs="+", help=argparse.SUPPRESS)  # DIR MODE [LOG]
     return parser.parse_args(argv)
 
 

@@ -30,18 +30,29 @@ async def claim(store: Store, daemon: str, now: int = NOW, limit: int = 1000) ->
     return [c.lease.source for c in claims]
 
 
-async def test_each_claim_takes_its_share_of_what_is_due_and_none_twice(store: Store) -> None:
-    """With three live daemons a claim takes a third of the due sources (rounded up)."""
+async def heartbeats(store: Store, *daemons: str) -> None:
+    for daemon in daemons:  # a claim of nothing: the daemon only says it is alive
+        await store.schedule.claim_due(daemon, f"{daemon}:0", NOW - 1, 3000, 0, 10_000)
+
+
+async def test_due_sources_are_split_among_live_daemons_and_claimed_once(store: Store) -> None:
+    """Each source has one owner among the live daemons (a hash of its name)."""
     names = await define(store, 30)
-    await store.schedule.claim_due("a", "a:0", NOW - 1, 3000, 0, 10_000)  # heartbeats only
-    await store.schedule.claim_due("b", "b:0", NOW - 1, 3000, 0, 10_000)
-    first = await claim(store, "c")
-    second = await claim(store, "a")
-    third = await claim(store, "b")
-    assert (len(first), len(second), len(third)) == (10, 7, 5)
-    rest = [n for d in "cabcab" for n in await claim(store, d)]
-    assert sorted(first + second + third + rest) == names
+    await heartbeats(store, "a", "b")
+    shares = [await claim(store, d) for d in "cab"]
+    assert sorted(n for share in shares for n in share) == names
+    assert all(len(share) >= 5 for share in shares), [len(s) for s in shares]
     assert await claim(store, "c") == []  # all claimed: nothing is due until leases expire
+
+
+async def test_a_silent_daemon_s_sources_are_taken_once_they_are_overdue(store: Store) -> None:
+    names = await define(store, 30)
+    await heartbeats(store, "a", "b")  # alive, as far as anyone knows, but they never claim
+    mine = await claim(store, "c", NOW)
+    assert 0 < len(mine) < 30
+    assert await claim(store, "c", NOW + 500) == []  # the others' are not overdue enough yet
+    later = await claim(store, "c", NOW + 1500)
+    assert sorted(mine + later) == names
 
 
 async def test_an_expired_lease_frees_the_source_and_fences_the_late_commit(store: Store) -> None:

@@ -36,6 +36,7 @@ log = structlog.get_logger("newsmon.daemon")
 
 STOP_GRACE = 15.0  # seconds in-flight polls get to finish on shutdown
 HOUSEKEEPING = 5.0  # seconds between schedule repairs
+_JOB: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 CAPACITY_PER_FETCH = 4  # claims a daemon holds at once, per request it may have in flight
 
 
@@ -138,11 +139,8 @@ class Daemon:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         scheduler = AsyncIOScheduler(timezone=UTC)
-        for job, seconds in ((self._tick, TICK), (self._housekeeping, HOUSEKEEPING)):
-            scheduler.add_job(
-                job, "interval", seconds=seconds, max_instances=1, coalesce=True,
-                misfire_grace_time=None,
-            )  # fmt: skip
+        scheduler.add_job(self._tick, "interval", seconds=TICK, **_JOB)
+        scheduler.add_job(self._housekeeping, "interval", seconds=HOUSEKEEPING, **_JOB)
         return scheduler
 
     async def _tick(self) -> None:

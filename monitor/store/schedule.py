@@ -43,12 +43,20 @@ class Schedule:
         self.keys = keys
 
     async def claim_due(
-        self, daemon: str, token: str, now_ms: int, lease_ms: int, limit: int, ttl_ms: int
+        self,
+        daemon: str,
+        token: str,
+        now_ms: int,
+        lease_ms: int,
+        limit: int,
+        ttl_ms: int,
+        grace_ms: int = 1000,
     ) -> list[Claim]:
-        """Claim this daemon's share of the due sources (at most ``limit``); a heartbeat too."""
+        """Claim the due sources this daemon owns, and any overdue by more than ``grace_ms``
+        (at most ``limit``); a heartbeat too."""
         k = self.keys
         keys = [k.schedule, k.leases, k.daemons, k.definitions]
-        args: list[object] = [now_ms, lease_ms, limit, daemon, ttl_ms, token]
+        args: list[object] = [now_ms, lease_ms, limit, daemon, ttl_ms, token, grace_ms]
         return _claims(await _script(self.redis, CLAIM_DUE_SCRIPT, keys, args))
 
     async def claim_named(

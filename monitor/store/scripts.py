@@ -41,36 +41,52 @@ return last
 """
 
 # KEYS: schedule, leases, daemons, definitions. ARGV: now ms, lease ms, most to claim, daemon
-# id, heartbeat ttl ms, a token prefix unique to this claim. Registers the daemon's heartbeat,
-# then claims its fair share of the due sources (due ÷ live daemons, oldest first): each
-# claimed source's score becomes its lease's expiry, so a daemon that dies loses its claims
-# when they expire. Returns name, due score, token and definition for each claim.
+# id, heartbeat ttl ms, a token prefix unique to this claim, grace ms. Registers the daemon's
+# heartbeat, then claims due sources, most overdue first: those it owns (a stable hash of the
+# name, modulo the live daemons ranked by id, is its rank), and anyone's overdue by more than
+# the grace (their owner is slow or gone). Each claimed source's score becomes its lease's
+# expiry, so a daemon that dies loses its claims when they expire. Returns name, due score,
+# token and definition for each claim.
 CLAIM_DUE = """
 local now, lease, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local owner = ARGV[4]
+local owner, grace = ARGV[4], tonumber(ARGV[7])
 redis.call('ZADD', KEYS[3], now, owner)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[5]))
-local due = redis.call('ZCOUNT', KEYS[1], '-inf', now)
-if due == 0 or limit <= 0 then
+if limit <= 0 then
   return {}
 end
-local live = math.max(redis.call('ZCARD', KEYS[3]), 1)
-local take = math.min(limit, math.ceil(due / live))
-local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, take)
-local out = {}
+local live = redis.call('ZRANGE', KEYS[3], 0, -1)
+table.sort(live)
+local rank = 0
+for i, name in ipairs(live) do
+  if name == owner then rank = i - 1 end
+end
+local function slot(name)
+  local h = 0
+  for i = 1, #name do
+    h = (h * 48271 + string.byte(name, i)) % 2147483647
+  end
+  return h % #live
+end
+local scan = math.min(limit * #live * 2, 20000)
+local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, scan)
+local out, taken = {}, 0
 for i = 1, #found, 2 do
-  local name = found[i]
-  local definition = redis.call('HGET', KEYS[4], name)
-  if definition then
-    local token = ARGV[6] .. ':' .. i
-    redis.call('ZADD', KEYS[1], now + lease, name)
-    redis.call('HSET', KEYS[2], name, token)
-    table.insert(out, name)
-    table.insert(out, found[i + 1])
-    table.insert(out, token)
-    table.insert(out, definition)
-  else
-    redis.call('ZREM', KEYS[1], name)
+  local name, due = found[i], tonumber(found[i + 1])
+  if taken < limit and (slot(name) == rank or due < now - grace) then
+    local definition = redis.call('HGET', KEYS[4], name)
+    if definition then
+      local token = ARGV[6] .. ':' .. i
+      redis.call('ZADD', KEYS[1], now + lease, name)
+      redis.call('HSET', KEYS[2], name, token)
+      table.insert(out, name)
+      table.insert(out, found[i + 1])
+      table.insert(out, token)
+      table.insert(out, definition)
+      taken = taken + 1
+    else
+      redis.call('ZREM', KEYS[1], name)
+    end
   end
 end
 return out
