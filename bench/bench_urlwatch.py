@@ -459,6 +459,9 @@ def bench_daemon(
     cmd = [str(NEWSMON), "run", "--config", str(nm.config)]
     tenth = max(1, size // 10)
     with started(cmd, env=nm.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
+        versions = [0] * size
+        for i in range(size):
+            write_source(www, i, 0)  # the interleaved rounds left a tenth changed
         start = served()
         wait_until(lambda: served() >= start + size, "the daemon's baseline cycle", 600)
         cpu0, t0, n0, alerts0 = (
@@ -468,8 +471,9 @@ def bench_daemon(
             nm.stream_length(),
         )
         for k in range(cycles):
-            for i in range(tenth):
-                write_source(www, (k * tenth + i) % size, 1 + k)
+            for i in range(k * tenth, (k + 1) * tenth):
+                versions[i % size] += 1  # one more item or block: one alert
+                write_source(www, i % size, versions[i % size])
             time.sleep(interval)
         cpu, done = tree_cpu(proc.pid) - cpu0, (served() - n0) / size
         wall = time.perf_counter() - t0
