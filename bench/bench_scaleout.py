@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: stop what was started
     with tempfile.TemporaryDirectory(prefix="newsmon-scaleout-") as tmp:
         run(Path(tmp), args.sources, args.interval, args.seconds)
 

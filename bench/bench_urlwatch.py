@@ -571,6 +571,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         log = Path(args.serve[2]) if len(args.serve) > 2 else None
         serve(Path(args.serve[0]), args.serve[1] == "etag", log)
         return
+    # A SIGTERM unwinds like Ctrl-C, so every server started is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     become_subreaper()
     urlwatch_exe()
     print(f"noise check: a 10M-iteration Python loop took {calibrate():.2f} s", flush=True)
