@@ -307,7 +307,8 @@ class Env:
 
 
 def worker_pids(executor: Executor | None) -> list[int]:
-    processes = getattr(executor, "_processes", None) or {}
+    pool = getattr(executor, "_pool", executor)  # newsmon's LazyPool wraps a process pool
+    processes = getattr(pool, "_processes", None) or {}
     return [p.pid for p in processes.values() if p.pid is not None]
 
 
