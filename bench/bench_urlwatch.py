@@ -46,7 +46,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.bench_poll import feed_xml  # noqa: E402  (needs the repo root on the path)
+from bench.bench_poll import feed_xml, stop_process  # noqa: E402  (needs the repo root on the path)
 
 HOST = "127.0.0.1"
 URLWATCH = "2.29"
@@ -222,14 +222,7 @@ def tree_cpu(root: int) -> float:
     return total
 
 
-def stop(proc: subprocess.Popen[Any]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+stop = stop_process
 
 
 @contextlib.contextmanager

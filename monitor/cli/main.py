@@ -19,8 +19,9 @@ import structlog
 
 from monitor import daemon, logs
 from monitor.cli import sources as sources_cli
+from monitor.cli.common import config_of, report_removal
 from monitor.client import alert_filter, follow
-from monitor.config import NAME_PATTERN, Config, load_config
+from monitor.config import NAME_PATTERN, Config
 from monitor.documents import Parsed, read_source
 from monitor.errors import ConfigError, NewsmonError, QueryError, StoreError
 from monitor.fetch import Failed, Fetched, Fetcher
@@ -130,7 +131,7 @@ def _count(value: str) -> int:
 
 
 def _config(args: argparse.Namespace, *, missing_ok: bool = False) -> Config:
-    return load_config(getattr(args, "config", None), missing_ok=missing_ok)
+    return config_of(args, missing_ok=missing_ok)
 
 
 # run -------------------------------------------------------------------------------------
@@ -209,11 +210,7 @@ async def _keywords_remove(args: argparse.Namespace) -> int:
     config = _config(args, missing_ok=True)
     async with daemon.open_store(config) as store:
         removed = await store.remove_keyword(args.name)
-    if not removed:
-        print(f"newsmon: no keyword named {args.name!r}", file=sys.stderr)
-        return 1
-    print(f"removed {args.name}")
-    return 0
+    return report_removal("keyword", args.name, removed)
 
 
 async def _keywords_test(args: argparse.Namespace) -> int:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
 from monitor import daemon, sources
-from monitor.config import Config, SourceConfig, load_config, source_from_table
+from monitor.cli.common import config_of, report_removal
+from monitor.config import Config, SourceConfig, source_from_table
 from monitor.store import SourceState, Store
 
 
@@ -41,7 +41,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(getattr(args, "config", None), missing_ok=True)
+    return config_of(args, missing_ok=True)
 
 
 async def _list(args: argparse.Namespace) -> int:
@@ -98,11 +98,7 @@ async def _add(args: argparse.Namespace) -> int:
 async def _remove(args: argparse.Namespace) -> int:
     async with daemon.open_store(_config(args)) as store:
         removed = await sources.remove(store, args.name)
-    if not removed:
-        print(f"newsmon: no source named {args.name!r}", file=sys.stderr)
-        return 1
-    print(f"removed {args.name}")
-    return 0
+    return report_removal("source", args.name, removed)
 
 
 async def _status(args: argparse.Namespace) -> int:

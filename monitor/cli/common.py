@@ -1,0 +1,22 @@
+"""What every ``newsmon`` command shares: reading the config, reporting a removal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from monitor.config import Config, load_config
+
+
+def config_of(args: argparse.Namespace, *, missing_ok: bool = False) -> Config:
+    """The config file the command names (``--config``), or the default one."""
+    return load_config(getattr(args, "config", None), missing_ok=missing_ok)
+
+
+def report_removal(kind: str, name: str, removed: bool) -> int:
+    """Say what was removed (exit 0), or that there was nothing of that name (exit 1)."""
+    if not removed:
+        print(f"newsmon: no {kind} named {name!r}", file=sys.stderr)
+        return 1
+    print(f"removed {name}")
+    return 0
