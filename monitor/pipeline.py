@@ -28,6 +28,7 @@ from monitor.errors import NewsmonError, StoreError
 from monitor.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Validators
 from monitor.follow import follow_pages, page_id, stored_links, stored_pages
 from monitor.models import BlockState, DocState
+from monitor.policy import Next, classify
 from monitor.query import Matcher, TermHits
 from monitor.store import Commit, Lease, Pending, SourceState, Store
 
@@ -60,6 +61,8 @@ class PollResult:
     duration_ms: float = 0.0
     error: str | None = None
     retry_after: float | None = None
+    failures: int = 0  # consecutive failures, this poll included
+    failure_class: str | None = None  # policy.classify of a failure
 
 
 class HitCache:
@@ -82,7 +85,7 @@ class HitCache:
         return found
 
 
-Plan = Callable[[SourceConfig, Lease, "PollResult"], float]  # a poll's outcome → next due, ms
+Plan = Callable[[SourceConfig, Lease, "PollResult"], Next]  # a poll's outcome → next due
 
 INLINE_BYTES = 64 * 1024  # smaller bodies are parsed on the event loop: cheaper than a hop
 
@@ -115,15 +118,17 @@ class Poller:
     async def poll(self, source: SourceConfig, lease: Lease | None = None) -> PollResult:
         """Poll one source; never raises for the source's problems."""
         started = time.perf_counter()
+        state = None
         try:
-            result = await self._poll(source, lease)
+            state = await self.store.load_source(source.name)
+            result = await self._poll(source, lease, state)
         except StoreError as exc:
             result = PollResult(source.name, "failed", error=str(exc))
         except NewsmonError as exc:
-            result = await self._failed(source, lease, None, str(exc))
+            result = await self._failed(source, lease, state, None, str(exc))
         except Exception as exc:  # a bug or a hostile input must not stop the daemon
             log.exception("poll crashed", source=source.name)
-            result = await self._failed(source, lease, None, f"internal error: {exc!r}")
+            result = await self._failed(source, lease, state, None, f"internal error: {exc!r}")
         ms = round((time.perf_counter() - started) * 1000, 1)
         result = replace(result, duration_ms=ms)
         _log(result)
@@ -131,18 +136,20 @@ class Poller:
 
     async def refuse(self, source: SourceConfig, lease: Lease | None, error: str) -> PollResult:
         """Record a poll that could not even start (an invalid stored definition)."""
-        result = await self._failed(source, lease, None, error)
+        result = await self._failed(source, lease, None, None, error)
         _log(result)
         return result
 
-    async def _poll(self, source: SourceConfig, lease: Lease | None) -> PollResult:
-        state = await self.store.load_source(source.name)
+    async def _poll(
+        self, source: SourceConfig, lease: Lease | None, state: SourceState
+    ) -> PollResult:
         validators = Validators(state.etag, state.last_modified)
         fetched = await self.fetcher.fetch(source.url, validators)
         if isinstance(fetched, Failed):
             error, retry = fetched.error, fetched.retry_after
-            return await self._failed(source, lease, fetched.status, error, retry)
+            return await self._failed(source, lease, state, fetched.status, error, retry)
         work = _Work()
+        work.cleared += [f for f in _FAILURE_FIELDS if f in state.raw]  # it answers again
         if isinstance(fetched, NotModified):
             work.fields |= self._ok_fields("not_modified", fetched.status)
             result = PollResult(source.name, "not_modified", fetched.status)
@@ -163,6 +170,11 @@ class Poller:
     async def _commit(
         self, source: SourceConfig, lease: Lease | None, work: _Work, result: PollResult
     ) -> bool:
+        due = None
+        if lease is not None and self.plan is not None:
+            planned = self.plan(source, lease, result)
+            due = planned.due
+            work.fields["next_reason"] = planned.reason
         commit = Commit(
             source.name,
             work.states,
@@ -170,18 +182,11 @@ class Poller:
             work.fields,
             work.cleared,
             lease=lease,
-            next_due=self._next_due(source, lease, result),
+            next_due=due,
             pending=work.pending,
             forget_pending=work.forget_pending,
         )
         return await self.store.commit(commit)
-
-    def _next_due(
-        self, source: SourceConfig, lease: Lease | None, result: PollResult
-    ) -> float | None:
-        if lease is None or self.plan is None:
-            return None
-        return self.plan(source, lease, result)
 
     async def _fetched(
         self, source: SourceConfig, state: SourceState, got: Fetched, work: _Work
@@ -301,17 +306,25 @@ class Poller:
         self,
         source: SourceConfig,
         lease: Lease | None,
+        state: SourceState | None,
         status: int | None,
         error: str,
         retry_after: float | None = None,
     ) -> PollResult:
         now = iso(self.clock())
+        failures = (state.failures if state else 0) + 1
+        klass = classify(status, error)
         fields = {"last_poll": now, "last_status": "failed", "last_error": error}
         fields |= {"last_error_at": now, "last_http": str(status or "")}
-        result = PollResult(source.name, "failed", status, error=error, retry_after=retry_after)
-        work = _Work(fields=fields)
+        fields |= {"failures": str(failures), "failure_class": klass}
+        if klass == "gone":
+            fields["gone"] = "1"
+        result = PollResult(
+            source.name, "failed", status, error=error, retry_after=retry_after,
+            failures=failures, failure_class=klass,
+        )  # fmt: skip
         try:
-            await self._commit(source, lease, work, result)
+            await self._commit(source, lease, _Work(fields=fields), result)
         except StoreError as exc:
             error = f"{error}; and the failure could not be recorded: {exc}"
         return replace(result, error=error)
@@ -331,6 +344,9 @@ class _Work:
     cleared: list[str] = field(default_factory=list)
     pending: Pending | None = None  # a cheap baseline's body to keep
     forget_pending: bool = False
+
+
+_FAILURE_FIELDS = ("failures", "failure_class", "gone")
 
 
 def _parsed_fields(status: str, body_hash: str, parsed: Parsed) -> dict[str, str]:
@@ -353,7 +369,9 @@ def _validator_fields(v: Validators) -> dict[str, str]:
 def _log(result: PollResult) -> None:
     """The one canonical log line of a poll."""
     level = log.warning if result.status == "failed" else log.info
-    extra = {"error": result.error} if result.error else {}
+    extra: dict[str, Any] = {"error": result.error} if result.error else {}
+    if result.failures:
+        extra |= {"failures": result.failures, "failure_class": result.failure_class}
     level(
         "poll",
         source=result.source,

@@ -57,8 +57,11 @@ async def seed(store: Store, sources: Sequence[SourceConfig]) -> tuple[list[str]
 
 
 async def add(store: Store, source: SourceConfig) -> bool:
-    """Store one source (replacing one of the same name); False if it was already so."""
-    changed = await store.schedule.put({source.name: source_record(source, "cli")}, now_ms())
+    """Store one source (replacing one of the same name), due now even if it was already so
+    (that is how a source parked by a 410 Gone, or backing off, is resumed); False if its
+    definition did not change."""
+    record = {source.name: source_record(source, "cli")}
+    changed = await store.schedule.put(record, now_ms(), due_now=True)
     if changed:
         await store.announce("sources", "add", changed)
     return bool(changed)

@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", parents=[common], help="run the monitor daemon")
     run.add_argument("--once", action="store_true", help="poll every source once and exit")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="with --once: also poll sources that are backing off, rate-limited or gone",
+    )
     run.set_defaults(handler=_run)
 
     subscribe = sub.add_parser("subscribe", parents=[common], help="print alerts as they come")
@@ -141,7 +146,7 @@ async def _run(args: argparse.Namespace) -> int:
     config = _config(args)
     if not config.sources:
         log.warning("no sources configured", config=str(config.path))
-    return await daemon.run(config, once=args.once)
+    return await daemon.run(config, once=args.once, force=args.force)
 
 
 # subscribe -------------------------------------------------------------------------------

@@ -91,7 +91,9 @@ async def _add(args: argparse.Namespace) -> int:
     source = source_from_table(table)  # refuses a bad source before anything is stored
     async with daemon.open_store(_config(args)) as store:
         changed = await sources.add(store, source)
-    print(f"{'watching' if changed else 'unchanged'} {source.name}: {source.url}")
+    print(
+        f"{'watching' if changed else 'unchanged, polled again now:'} {source.name}: {source.url}"
+    )
     return 0
 
 
@@ -146,7 +148,11 @@ def _status_row(
         "last_error": state.last_error,
         "last_error_at": state.last_error_at,
         "next_poll": _when(listed.slot.due) if listed else None,
+        "next_reason": state.next_reason,
         "polling": bool(listed and listed.slot.leased),
+        "failures": state.failures,
+        "failure_class": state.failure_class,
+        "gone": state.gone,
         "polls": state.polls,
         "alerts": state.alerts,
         "documents": docs,
@@ -156,6 +162,10 @@ def _status_row(
 def _status_text(row: dict[str, Any]) -> str:
     head = f"{row['source']}{'' if row['watched'] else ' (not watched)'}"
     nxt = "polling now" if row["polling"] else (row["next_poll"] or "not scheduled")
+    if row["gone"]:
+        nxt = "never: the server said 410 Gone (add the source again to resume)"
+    elif row["next_reason"] not in (None, "interval") and not row["polling"]:
+        nxt += f"  ({row['next_reason']})"
     lines = [
         head,
         f"    last poll  {row['last_poll'] or 'never'}  {row['last_status'] or ''}"
@@ -163,6 +173,8 @@ def _status_text(row: dict[str, Any]) -> str:
         f"    next poll  {nxt}",
         f"    polls {row['polls']}  alerts {row['alerts']}  documents {row['documents']}",
     ]
+    if row["failures"]:
+        lines.append(f"    failing    {row['failures']} in a row ({row['failure_class']})")
     if row["last_error"]:
         lines.append(f"    last error {row['last_error_at']}: {row['last_error']}")
     return "\n".join(lines)

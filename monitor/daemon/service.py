@@ -16,12 +16,12 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
-from monitor import embedded, sources
+from monitor import embedded, policy, sources
 from monitor.config import Config, SourceConfig, load_config
 from monitor.daemon.claims import TICK, Claimer, OnceReport
 from monitor.daemon.keywords import Keywords
@@ -29,7 +29,7 @@ from monitor.daemon.workers import make_executor
 from monitor.errors import NewsmonError, StoreError
 from monitor.fetch import Fetcher
 from monitor.pipeline import Poller, PollResult
-from monitor.policy import Timing, next_due
+from monitor.policy import Next, Outcome, Timing
 from monitor.store import Lease, Store, connect, redact
 
 log = structlog.get_logger("newsmon.daemon")
@@ -89,11 +89,28 @@ class Daemon:
             log.info("sources stored", changed=len(changed), removed=len(removed))
         await self.keywords.reload()
 
-    async def poll_once(self) -> OnceReport:
-        """Poll every stored source once, now (``run --once``)."""
+    async def poll_once(self, force: bool = False) -> OnceReport:
+        """Poll every stored source once, now (``run --once``); without ``force``, a source
+        that is backing off, rate-limited or gone keeps its next poll and is reported."""
         names = sorted(await self.store.schedule.definitions())
+        held = [] if force else await self._held_back(names)
+        for name, reason, until in held:
+            log.warning("poll skipped", source=name, reason=reason, until=_iso_ms(until))
+        skipped = {name for name, _reason, _until in held}
         patience = self.config.monitor.timeout + STOP_GRACE
-        return await self.claimer.poll_named(names, patience)
+        wanted = [n for n in names if n not in skipped]
+        return await self.claimer.poll_named(wanted, patience)
+
+    async def _held_back(self, names: list[str]) -> list[tuple[str, str, float]]:
+        """The sources whose failure policy puts their next poll in the future."""
+        slots = await self.store.schedule.slots(names)
+        states = await asyncio.gather(*(self.store.load_source(n) for n in names))
+        now = sources.now_ms()
+        return [
+            (name, state.next_reason or "backoff", slot.due)
+            for name, state, slot in zip(names, states, slots.values(), strict=True)
+            if (state.failures or state.gone) and slot.due is not None and slot.due > now
+        ]
 
     async def run(self) -> None:
         """Run until SIGINT/SIGTERM."""
@@ -167,15 +184,21 @@ class Daemon:
             log.info("redis available again")
             self._outage = None
 
-    def _plan(self, source: SourceConfig, lease: Lease, result: PollResult) -> float:
+    def _plan(self, source: SourceConfig, lease: Lease, result: PollResult) -> Next:
         timing = Timing(self.config.interval_of(source), self.config.monitor.jitter)
-        due = next_due(lease.due, sources.now_ms(), timing, result.retry_after)
-        if result.retry_after:
-            log.info("poll postponed", source=source.name, retry_after=result.retry_after)
-        return due
+        outcome = Outcome(result.failures, result.failure_class, result.retry_after)
+        planned = policy.plan(lease.due, sources.now_ms(), timing, outcome)
+        if planned.reason != "interval":
+            log.info("poll postponed", source=source.name, reason=planned.reason,
+                     retry_after=result.retry_after, until=_iso_ms(planned.due))  # fmt: skip
+        return planned
 
 
-async def run(config: Config, *, once: bool = False) -> int:
+def _iso_ms(ms: float) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
+
+
+async def run(config: Config, *, once: bool = False, force: bool = False) -> int:
     """``newsmon run``: 0 on a clean stop (with --once: 1 if any source failed)."""
     target = (
         redact(config.redis.url) if config.redis.url else f"embedded ({config.monitor.data_dir})"
@@ -187,7 +210,7 @@ async def run(config: Config, *, once: bool = False) -> int:
             daemon = Daemon(config, store, fetcher, executor)
             await daemon.start()
             if once:
-                return _once_status(await daemon.poll_once())
+                return _once_status(await daemon.poll_once(force))
             await daemon.run()
             return 0
     finally:

@@ -30,6 +30,10 @@ class SourceState:
     last_error_at: str | None = None
     last_ok: str | None = None
     pending: bool = False  # a cheap baseline's body waits to be parsed on the first change
+    failures: int = 0  # consecutive failures
+    failure_class: str | None = None
+    gone: bool = False  # the server said 410 Gone: parked until the source is added again
+    next_reason: str | None = None  # why the next poll is when it is (interval, backoff, …)
     raw: Mapping[str, str] = field(default_factory=dict)  # every field, for other stages' records
 
     @property
@@ -120,6 +124,10 @@ def source_state(raw: Mapping[str, str]) -> SourceState:
         last_error_at=raw.get("last_error_at") or None,
         last_ok=raw.get("last_ok") or None,
         pending=raw.get("pending") == "1",
+        failures=_number(raw, "failures"),
+        failure_class=raw.get("failure_class") or None,
+        gone=raw.get("gone") == "1",
+        next_reason=raw.get("next_reason") or None,
         raw=dict(raw),
     )
 

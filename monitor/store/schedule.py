@@ -103,14 +103,19 @@ class Schedule:
         raw: dict[str, str] = await call(self.redis.hgetall(self.keys.definitions))
         return {name: _object(value) for name, value in raw.items()}
 
-    async def put(self, definitions: Mapping[str, str], now_ms: int) -> list[str]:
-        """Store definitions; new or changed ones are due now. Returns the names that changed."""
+    async def put(
+        self, definitions: Mapping[str, str], now_ms: int, *, due_now: bool = False
+    ) -> list[str]:
+        """Store definitions; new or changed ones (with ``due_now``, all given) are due now.
+        Returns the names that changed."""
         current: dict[str, str] = await call(self.redis.hgetall(self.keys.definitions))
         changed = {n: d for n, d in definitions.items() if not _same(current.get(n), d)}
-        if changed:
+        due = dict.fromkeys(definitions if due_now else changed, now_ms)
+        if due:
             pipe = self.redis.pipeline(transaction=True)
-            pipe.hset(self.keys.definitions, mapping=changed)  # type: ignore[arg-type]
-            pipe.zadd(self.keys.schedule, dict.fromkeys(changed, now_ms))
+            if changed:
+                pipe.hset(self.keys.definitions, mapping=changed)  # type: ignore[arg-type]
+            pipe.zadd(self.keys.schedule, due)
             await call(pipe.execute())
         return sorted(changed)
 
