@@ -4,7 +4,8 @@ With no Redis URL configured, every newsmon command uses this one server: the fi
 that needs it starts it (under a file lock, so two commands never start two servers), later
 ones find it by its socket, and the last client to leave shuts it down (``SHUTDOWN SAVE``).
 It listens on no TCP port at all, so it never takes 6379, and it keeps its data (AOF and RDB)
-in the data directory, so state and alerts survive a restart.
+in the data directory, so state and alerts survive a restart. The data directory and the socket
+are the owner's alone, and the server requires a password it generated (``redis.secret``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import asyncio
 import fcntl
 import hashlib
 import os
+import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -21,7 +24,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import AuthenticationError, RedisError
 
 from monitor.errors import StoreError
 
@@ -55,23 +58,70 @@ def socket_path(data_dir: Path) -> Path:
 
 
 def url_for(data_dir: Path) -> str:
-    """The Redis URL of the embedded server of a data dir."""
-    return f"unix://{socket_path(data_dir)}"
+    """The Redis URL of the embedded server of a data dir, with its password."""
+    return f"unix://{socket_path(data_dir)}?password={secret(data_dir)}"
+
+
+def secret(data_dir: Path) -> str:
+    """The server's password: generated once, kept in the data dir, readable by the owner."""
+    path = data_dir / "redis.secret"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secrets.token_urlsafe(32))
+    return path.read_text(encoding="ascii").strip()
+
+
+def _private_dir(data_dir: Path) -> None:
+    """The data dir holds the alerts, the state and the password: the owner's alone."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if data_dir.stat().st_uid == os.getuid():
+        data_dir.chmod(0o700)
+
+
+def _config_file(data_dir: Path) -> Path:
+    """The password goes in a file of the owner's, never on a command line (``ps`` shows it)."""
+    path = data_dir / "redis.conf"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(f"requirepass {secret(data_dir)}\n")
+    return path
 
 
 async def _alive(url: str) -> bool:
+    """Whether the server answers; a server that refuses our password is an error, not dead
+    (one started without it, or before its secret was replaced: starting another would break
+    both)."""
     client = aioredis.Redis.from_url(url, socket_connect_timeout=1.0)
     try:
         return bool(await client.ping())
-    except (RedisError, OSError):
+    except (RedisError, OSError) as exc:
+        if isinstance(exc, AuthenticationError) or _AUTH_REFUSED.search(str(exc)):
+            raise StoreError(
+                f"the embedded redis-server at {socket_path_of(url)} refuses newsmon's "
+                f"password; stop it (redis-cli -s {socket_path_of(url)} shutdown) and run the "
+                "command again"
+            ) from None
         return False
     finally:
         await client.aclose()
 
 
+# How Redis says no to a password (redis-py raises some of these as ConnectionError).
+_AUTH_REFUSED = re.compile(r"NOAUTH|WRONGPASS|authenticat|password|AUTH", re.IGNORECASE)
+
+
+def socket_path_of(url: str) -> str:
+    """The socket path of a ``unix://`` URL, without its query (the password)."""
+    return url.removeprefix("unix://").split("?", 1)[0]
+
+
 def _command(data_dir: Path) -> list[str]:
     return [
         redis_server_binary(),
+        str(_config_file(data_dir)),
         "--port", "0",
         "--unixsocket", str(socket_path(data_dir)),
         "--unixsocketperm", "700",
@@ -90,7 +140,7 @@ def _command(data_dir: Path) -> list[str]:
 async def start(data_dir: Path) -> tuple[str, bool]:
     """Make sure the data dir's server runs; returns its URL and whether this call started it."""
     data_dir = data_dir.expanduser()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    _private_dir(data_dir)
     url = url_for(data_dir)
     with open(data_dir / "embedded.lock", "w") as lock:
         await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
