@@ -51,6 +51,7 @@ class Fetched:
     content_type: str | None
     validators: Validators
     elapsed_ms: float
+    moved_to: str | None = None  # where every redirect on the way was permanent (301, 308)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +189,7 @@ class Fetcher:
                 content_type=resp.headers.get("Content-Type"),
                 validators=_response_validators(resp),
                 elapsed_ms=_elapsed(started),
+                moved_to=_moved_to(resp),
             )
 
     async def _read_limited(self, resp: aiohttp.ClientResponse) -> bytes:
@@ -271,6 +273,16 @@ def _conditional_headers(validators: Validators) -> dict[str, str]:
 
 def _response_validators(resp: aiohttp.ClientResponse) -> Validators:
     return Validators(resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
+
+
+def _moved_to(resp: aiohttp.ClientResponse) -> str | None:
+    """The final URL when every redirect followed was permanent; None otherwise, and for a URL
+    that carries credentials (they are never stored)."""
+    history = resp.history
+    if not history or any(hop.status not in (301, 308) for hop in history):
+        return None
+    final = str(resp.url)
+    return None if "@" in urlsplit(final).netloc else final
 
 
 def _merge_validators(old: Validators, new: Validators) -> Validators:

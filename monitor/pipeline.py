@@ -144,7 +144,7 @@ class Poller:
         self, source: SourceConfig, lease: Lease | None, state: SourceState
     ) -> PollResult:
         validators = Validators(state.etag, state.last_modified)
-        fetched = await self.fetcher.fetch(source.url, validators)
+        fetched = await self.fetcher.fetch(_location(source, state), validators)
         if isinstance(fetched, Failed):
             error, retry = fetched.error, fetched.retry_after
             return await self._failed(source, lease, state, fetched.status, error, retry)
@@ -193,6 +193,8 @@ class Poller:
     ) -> tuple[PollResult, list[str]]:
         body_hash = hashlib.sha256(got.body).hexdigest()[:32]
         work.fields |= self._ok_fields("unchanged", got.status) | _validator_fields(got.validators)
+        if got.moved_to:
+            work.fields |= {"moved_to": got.moved_to, "moved_from": source.url}
         work.cleared += [k for k, v in _validator_pairs(got.validators) if v is None]
         if body_hash == state.body_hash and state.baselined:
             return PollResult(source.name, "unchanged", got.status), stored_links(state.raw)
@@ -347,6 +349,13 @@ class _Work:
 
 
 _FAILURE_FIELDS = ("failures", "failure_class", "gone")
+
+
+def _location(source: SourceConfig, state: SourceState) -> str:
+    """Where the source is fetched: where a permanent redirect moved it, while its own URL is
+    the one that was redirected (a changed definition starts afresh)."""
+    moved_to, moved_from = state.raw.get("moved_to"), state.raw.get("moved_from")
+    return moved_to if moved_to and moved_from == source.url else source.url
 
 
 def _parsed_fields(status: str, body_hash: str, parsed: Parsed) -> dict[str, str]:

@@ -234,3 +234,26 @@ async def test_a_cheap_baseline_parses_old_items_only_when_they_are_edited(
     await poll(store, source)
     assert await store.load_pending("world") is None
     assert len(await stream(store)) == 3
+
+
+async def test_a_permanent_redirect_is_followed_from_then_on(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    http_server.put("/new.xml", rss([ITEM_A]))
+    http_server.redirect("/old.xml", "/new.xml", status=301)
+    http_server.redirect("/temp.xml", "/new.xml", status=302)
+    moved = SourceConfig("moved", http_server.url("/old.xml"))
+    await poll(store, moved)
+    await poll(store, moved)
+    assert len(http_server.requests_for("/old.xml")) == 1  # asked once, then the new place
+    state = await store.load_source("moved")
+    assert state.raw["moved_to"] == http_server.url("/new.xml")
+    temporary = SourceConfig("temporary", http_server.url("/temp.xml"))
+    await poll(store, temporary)
+    await poll(store, temporary)
+    assert len(http_server.requests_for("/temp.xml")) == 2  # a 302 is asked again every time
+    assert "moved_to" not in (await store.load_source("temporary")).raw
+    edited = SourceConfig("moved", http_server.url("/elsewhere.xml"))
+    http_server.put("/elsewhere.xml", rss([ITEM_B]))
+    await poll(store, edited)  # the definition changed: its own URL again
+    assert len(http_server.requests_for("/elsewhere.xml")) == 1

@@ -153,6 +153,7 @@ def _status_row(
         "failures": state.failures,
         "failure_class": state.failure_class,
         "gone": state.gone,
+        "moved_to": state.raw.get("moved_to"),
         "polls": state.polls,
         "alerts": state.alerts,
         "documents": docs,
@@ -173,6 +174,8 @@ def _status_text(row: dict[str, Any]) -> str:
         f"    next poll  {nxt}",
         f"    polls {row['polls']}  alerts {row['alerts']}  documents {row['documents']}",
     ]
+    if row["moved_to"]:
+        lines.append(f"    moved to   {row['moved_to']} (a permanent redirect; polled there)")
     if row["failures"]:
         lines.append(f"    failing    {row['failures']} in a row ({row['failure_class']})")
     if row["last_error"]:
