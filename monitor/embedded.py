@@ -139,7 +139,7 @@ def _command(data_dir: Path) -> list[str]:
 
 async def start(data_dir: Path) -> tuple[str, bool]:
     """Make sure the data dir's server runs; returns its URL and whether this call started it."""
-    data_dir = data_dir.expanduser()
+    data_dir = data_dir.expanduser().resolve()  # redis-server runs with the data dir as cwd
     _private_dir(data_dir)
     url = url_for(data_dir)
     with open(data_dir / "embedded.lock", "w") as lock:

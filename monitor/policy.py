@@ -82,8 +82,7 @@ def plan(
             return Next(now_ms + wait, "retry-after")
     if outcome.failures > 0:
         later = now_ms + backoff(outcome.failures, outcome.failure_class, timing, rng)
-        if later > regular:
-            return Next(later, "backoff")
+        return Next(max(later, regular), "backoff")
     return Next(regular, "interval")
 
 

@@ -46,3 +46,13 @@ async def test_a_server_without_our_password_is_reported_not_replaced(tmp_path: 
         assert "something-else" not in str(caught.value)
     finally:
         assert await embedded.release(url)
+
+
+async def test_a_relative_data_dir_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server runs in its data dir: a relative one must not be read relative to itself."""
+    monkeypatch.chdir(tmp_path)
+    url, started = await embedded.start(Path("data"))
+    try:
+        assert started and (tmp_path / "data" / "redis.secret").exists()
+    finally:
+        assert await embedded.release(url)
