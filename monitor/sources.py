@@ -44,9 +44,10 @@ async def seed(store: Store, sources: Sequence[SourceConfig]) -> tuple[list[str]
 
     Returns (names added or changed, names removed).
     """
-    stored = await store.schedule.definitions()
     wanted = {s.name for s in sources}
-    gone = [n for n, r in stored.items() if record_origin(r) == "config" and n not in wanted]
+    leaving = [n for n in await store.schedule.names() if n not in wanted]
+    stored = await store.schedule.definitions() if leaving else {}
+    gone = [n for n in leaving if record_origin(stored.get(n, {})) == "config"]
     changed = await store.schedule.put(
         {s.name: source_record(s, "config") for s in sources}, now_ms()
     )

@@ -92,7 +92,7 @@ class Daemon:
     async def poll_once(self, force: bool = False) -> OnceReport:
         """Poll every stored source once, now (``run --once``); without ``force``, a source
         that is backing off, rate-limited or gone keeps its next poll and is reported."""
-        names = sorted(await self.store.schedule.definitions())
+        names = await self.store.schedule.names()
         held = [] if force else await self._held_back(names)
         for name, reason, until in held:
             log.warning("poll skipped", source=name, reason=reason, until=_iso_ms(until))
@@ -103,13 +103,13 @@ class Daemon:
 
     async def _held_back(self, names: list[str]) -> list[tuple[str, str, float]]:
         """The sources whose failure policy puts their next poll in the future."""
-        slots = await self.store.schedule.slots(names)
-        states = await asyncio.gather(*(self.store.load_source(n) for n in names))
+        held = await self.store.held_reasons(names)
+        slots = await self.store.schedule.slots(list(held))
         now = sources.now_ms()
         return [
-            (name, state.next_reason or "backoff", slot.due)
-            for name, state, slot in zip(names, states, slots.values(), strict=True)
-            if (state.failures or state.gone) and slot.due is not None and slot.due > now
+            (name, reason, due)
+            for name, reason in held.items()
+            if (due := slots[name].due) is not None and due > now
         ]
 
     async def run(self) -> None:

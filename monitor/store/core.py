@@ -65,6 +65,18 @@ class Store:
         """The source's poll state (a fresh one for a source never polled)."""
         return await self._loads(name)
 
+    async def held_reasons(self, names: Sequence[str]) -> dict[str, str]:
+        """The sources whose failure policy holds them back, with why (one round trip)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.hmget(self.keys.source_state(name), ["failures", "gone", "next_reason"])
+        replies = await self._call(pipe.execute())
+        return {
+            name: reason or "backoff"
+            for name, (failures, gone, reason) in zip(names, replies, strict=True)
+            if (failures and failures != "0") or gone == "1"
+        }
+
     async def load_docs(self, name: str, ids: Sequence[str]) -> dict[str, DocState]:
         """The committed states of the given documents that exist."""
         if not ids:
