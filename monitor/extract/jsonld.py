@@ -8,6 +8,7 @@ the start of the body was generated from it; both are dropped rather than truste
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections import Counter
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import json_repair
 from lxml.html import HtmlElement
 
 from monitor.extract import body, ids
@@ -25,7 +27,6 @@ from monitor.text import html_to_text, normalize
 
 _TYPE_PREFIX = re.compile(r"^(?:https?://schema\.org/|schema:)", re.IGNORECASE)
 _WRAPPERS = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[)|(?://\s*\]\]>|-->)\s*$", re.MULTILINE)
-_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _ELLIPSIS = re.compile(r"(?:\.\.\.|…)\s*$")
 _UPDATE_TYPES = frozenset(
     {"BlogPosting", "NewsArticle", "Article", "SocialMediaPosting", "ReportageNewsArticle"}
@@ -66,14 +67,25 @@ def _scripts(root: HtmlElement) -> Iterator[str]:
 
 
 def _load(raw: str) -> Any:
-    """JSON, tolerating raw control characters, comment wrappers and trailing commas."""
+    """JSON as publishers write it: strict JSON first (fast, and most pages), then repaired."""
     text = _WRAPPERS.sub("", raw).strip()
-    for attempt in (text, _TRAILING_COMMA.sub(r"\1", text)):
-        try:
-            return json.loads(attempt, strict=False)
-        except ValueError:
-            continue
-    return None
+    try:
+        return json.loads(text, strict=False)  # strict=False: raw newlines in strings
+    except ValueError:
+        pass
+    # A whole script HTML-escaped ({&quot;headline&quot;: …}) reads as JSON once unescaped.
+    repaired = _repaired(html.unescape(text) if "&quot;" in text else text)
+    return repaired if isinstance(repaired, dict | list) else None
+
+
+def _repaired(text: str) -> Any:
+    """What a careful reader recovers from broken JSON (missing or extra braces, trailing
+    commas, unescaped quotes, comments, objects one after another) with json-repair, a
+    maintained parser made for it, instead of ever more hand-written tolerance here."""
+    try:
+        return json_repair.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return None
 
 
 def _nodes(data: Any) -> Iterator[dict[str, Any]]:
