@@ -117,7 +117,7 @@ class SentinelServer:
         finally:
             client.close()
 
-    def wait_for_replica(self, port: int, timeout: float = 30) -> None:
+    def wait_for_replica(self, port: int, timeout: float = 60) -> None:
         """Until the Sentinel has found the replica on ``port`` and sees it up."""
         client = redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True)
         deadline = time.monotonic() + timeout
@@ -134,7 +134,7 @@ class SentinelServer:
         finally:
             client.close()
 
-    def failover(self, timeout: float = 30) -> None:
+    def failover(self, timeout: float = 60) -> None:
         """Ask for a failover until the Sentinel accepts (it may not yet trust the replica)."""
         client = redis.Redis(host="127.0.0.1", port=self.port)
         deadline = time.monotonic() + timeout

@@ -214,3 +214,31 @@ def test_a_redis_restart_under_three_daemons_loses_and_duplicates_nothing(
         alerts = stream_alerts(server.url, prefix)
         server.stop()
     check_stream(alerts, feeds, 3)
+
+
+def test_a_redis_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+    tmp_path: Path, prefix: str, http_server: LocalHTTPServer, newsmon_cmd: list[str]
+) -> None:
+    feeds = make_feeds(2)
+    serve(http_server, feeds)
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis", durable=True)
+    server.start()
+    config = config_for(tmp_path, prefix, http_server, sorted(feeds))
+    fleet = Fleet(Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": server.url}), 1)
+    (log,) = fleet.logs
+    try:
+        wait_for(lambda: baselined(server.url, prefix, sorted(feeds)), "baselines", 60)
+        server.stop()
+        log.wait(lambda e: e.get("event") == "redis unavailable", "the outage noticed")
+        polled = len(http_server.requests_for("/f00.xml"))
+        time.sleep(0.5)  # a few claim ticks fail meanwhile (what is counted is the log lines)
+        server.start()
+        log.wait(lambda e: e.get("event") == "redis available again", "the recovery noticed")
+        wait_for(lambda: len(http_server.requests_for("/f00.xml")) > polled + 2, "polls again")
+    finally:
+        fleet.stop()
+        server.stop()
+    events = [e.get("event") for e in log.events]
+    outage = [e for e in events if e and e.startswith("redis")]
+    assert outage == ["redis unavailable", "redis available again"], log.text()[-3000:]

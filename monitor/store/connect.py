@@ -7,12 +7,21 @@ once take turns.
 from __future__ import annotations
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.backoff import ExponentialBackoff
 
 from monitor.redisurl import SentinelURL, parse_sentinel_url, scheme_of
 
 MAX_CONNECTIONS = 64
 POOL_TIMEOUT = 60  # seconds a command may wait for a free connection
+
+
+def _retry() -> Retry:
+    """A command that meets a dead connection (Redis restarted, a failover) is sent again on a
+    fresh one. That is safe for the alerts: a commit whose first run went through but whose
+    reply was lost runs again only to find its lease released, and writes nothing."""
+    return Retry(ExponentialBackoff(cap=0.5, base=0.05), 2)
 
 
 class _WaitingSentinelPool(SentinelConnectionPool, aioredis.BlockingConnectionPool):
@@ -29,6 +38,7 @@ def connect(url: str, max_connections: int = MAX_CONNECTIONS) -> aioredis.Redis:
         health_check_interval=30,
         max_connections=max_connections,
         timeout=POOL_TIMEOUT,
+        retry=_retry(),
     )
     return aioredis.Redis.from_pool(pool)
 
@@ -47,5 +57,6 @@ def _sentinel_client(spec: SentinelURL, max_connections: int) -> aioredis.Redis:
         timeout=POOL_TIMEOUT,
         decode_responses=True,
         health_check_interval=30,
+        retry=_retry(),
     )
     return client
