@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from monitor.errors import ConfigError, QueryError
 from monitor.query import KeywordSpec, compile_keyword
+from monitor.query.stem import LANGUAGES
 from monitor.redisurl import url_problem
 
 DEFAULT_PATH = Path("config/monitor.toml")
@@ -102,6 +103,24 @@ def parse_duration(value: object) -> float:
     if seconds <= 0:
         raise ValueError("must be longer than zero")
     return seconds
+
+
+def bounded(low: float, high: float, label: str) -> Callable[[object], float]:
+    """A duration parser that also refuses values outside [low, high] seconds."""
+
+    def parse(value: object) -> float:
+        seconds = parse_duration(value)
+        if not low <= seconds <= high:
+            raise ValueError(f"must be between {label}")
+        return seconds
+
+    return parse
+
+
+# A poll more often than once a second is abuse of the site; one less often than monthly is
+# a forgotten source. A request may take up to 10 minutes.
+parse_interval = bounded(1.0, 30 * 86_400.0, '"1s" and "30d"')
+parse_timeout = bounded(0.1, 600.0, '"0.1s" and "10m"')
 
 
 def parse_size(value: object) -> int:
@@ -288,11 +307,14 @@ def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
     data_dir = Path(r.get("data_dir", str, str(base.data_dir))).expanduser()
     if path is not None and not data_dir.is_absolute():
         data_dir = path.parent / data_dir
+    user_agent = r.get("user_agent", str, base.user_agent)
+    if not user_agent.strip():
+        raise r.fail("user_agent", "must not be empty")
     return MonitorConfig(
-        interval=r.convert("interval", parse_duration, base.interval),
-        timeout=r.convert("timeout", parse_duration, base.timeout),
+        interval=r.convert("interval", parse_interval, base.interval),
+        timeout=r.convert("timeout", parse_timeout, base.timeout),
         max_bytes=r.convert("max_bytes", parse_size, base.max_bytes),
-        user_agent=r.get("user_agent", str, base.user_agent),
+        user_agent=user_agent,
         concurrency=concurrency,
         jitter=jitter,
         workers=workers,
@@ -303,7 +325,10 @@ def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
 def _non_negative_duration(value: object) -> float:
     if value in (0, "0", "0s"):
         return 0.0
-    return parse_duration(value)
+    seconds = parse_duration(value)
+    if seconds > 86_400:
+        raise ValueError('must be between "0s" and "1d"')
+    return seconds
 
 
 def _tables(items: list[Any], section: str, path: Path | None) -> list[_Reader]:
@@ -351,7 +376,7 @@ def _source(r: _Reader, name: str) -> SourceConfig:
         name=name,
         url=url,
         kind=kind,
-        interval=r.convert("interval", parse_duration, None),
+        interval=r.convert("interval", parse_interval, None),
         alert_on_first_poll=r.get("alert_on_first_poll", bool, False),
         follow_links=r.get("follow_links", bool, False),
     )
@@ -395,7 +420,11 @@ def _keywords(items: list[Any], path: Path | None) -> tuple[KeywordSpec, ...]:
     for r in _tables(items, "keywords", path):
         r.only("name", "query", "language")
         name = _unique_name(r, seen, "keyword")
-        spec = KeywordSpec(name, r.required("query"), r.get("language", str, "english"))
+        language = r.get("language", str, "english")
+        if language not in LANGUAGES:
+            raise r.fail("language", f"unknown stemming language {language!r}; use one of: "
+                         + ", ".join(sorted(LANGUAGES)))  # fmt: skip
+        spec = KeywordSpec(name, r.required("query"), language)
         try:
             compile_keyword(spec)
         except QueryError as exc:
