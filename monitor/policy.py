@@ -96,21 +96,14 @@ def backoff(
 
 
 def next_due(
-    due_ms: float,
-    now_ms: float,
-    timing: Timing,
-    retry_after: float | None = None,
-    rng: random.Random | None = None,
+    due_ms: float, now_ms: float, timing: Timing, rng: random.Random | None = None
 ) -> float:
     """The next due time, in ms since the epoch, after a poll that was due at ``due_ms``."""
     step = timing.interval * 1000.0
     spread = min(timing.jitter, timing.interval / 2) * 1000.0
     shift = (rng or random).uniform(-spread / 2, spread / 2) if spread else 0.0
     missed = max(0, math.floor((now_ms - due_ms) / step))
-    due = due_ms + (missed + 1) * step + shift
-    if retry_after:
-        due = max(due, now_ms + min(retry_after, RETRY_AFTER_CAP) * 1000.0)
-    return max(due, now_ms)
+    return max(due_ms + (missed + 1) * step + shift, now_ms)
 
 
 _NETWORK = ("connection refused", "cannot resolve", "cannot connect", "server disconnected",

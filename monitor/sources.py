@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from monitor.config import (
     SourceConfig,
@@ -37,6 +38,12 @@ class Listed:
 def now_ms() -> int:
     """The wall clock in ms since the epoch (the schedule's unit)."""
     return int(time.time() * 1000)
+
+
+def iso_ms(ms: float) -> str:
+    """A schedule time (ms since the epoch) as ISO 8601 in UTC, to the second."""
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 async def seed(store: Store, sources: Sequence[SourceConfig]) -> tuple[list[str], list[str]]:

@@ -11,7 +11,7 @@ import pytest
 
 from monitor import sources
 from monitor.config import SourceConfig, source_record
-from monitor.policy import RETRY_AFTER_CAP, Timing, next_due
+from monitor.policy import RETRY_AFTER_CAP, Outcome, Timing, next_due, plan
 from monitor.store import Commit, Lease, Store
 from monitor.store.group import Grouped
 
@@ -129,9 +129,9 @@ def test_next_due_is_fixed_rate_and_skips_missed_periods() -> None:
 
 def test_retry_after_pushes_the_next_poll_out_and_is_capped() -> None:
     timing = Timing(interval=60)
-    assert next_due(NOW, NOW, timing, retry_after=3600) == NOW + 3_600_000
-    assert next_due(NOW, NOW, timing, retry_after=5) == NOW + 60_000
-    assert next_due(NOW, NOW, timing, retry_after=10**9) == NOW + RETRY_AFTER_CAP * 1000
+    assert plan(NOW, NOW, timing, Outcome(retry_after=3600)).due == NOW + 3_600_000
+    assert plan(NOW, NOW, timing, Outcome(retry_after=5)).due == NOW + 60_000
+    assert plan(NOW, NOW, timing, Outcome(retry_after=10**9)).due == NOW + RETRY_AFTER_CAP * 1000
 
 
 def test_jitter_stays_within_a_quarter_of_the_interval() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from monitor import daemon, sources
@@ -184,7 +183,4 @@ def _status_text(row: dict[str, Any]) -> str:
 
 
 def _when(ms: float | None) -> str | None:
-    if ms is None:
-        return None
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return None if ms is None else sources.iso_ms(ms)

@@ -16,7 +16,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import structlog
@@ -95,7 +95,7 @@ class Daemon:
         names = await self.store.schedule.names()
         held = [] if force else await self._held_back(names)
         for name, reason, until in held:
-            log.warning("poll skipped", source=name, reason=reason, until=_iso_ms(until))
+            log.warning("poll skipped", source=name, reason=reason, until=sources.iso_ms(until))
         skipped = {name for name, _reason, _until in held}
         patience = self.config.monitor.timeout + STOP_GRACE
         wanted = [n for n in names if n not in skipped]
@@ -190,12 +190,8 @@ class Daemon:
         planned = policy.plan(lease.due, sources.now_ms(), timing, outcome)
         if planned.reason != "interval":
             log.info("poll postponed", source=source.name, reason=planned.reason,
-                     retry_after=result.retry_after, until=_iso_ms(planned.due))  # fmt: skip
+                     retry_after=result.retry_after, until=sources.iso_ms(planned.due))  # fmt: skip
         return planned
-
-
-def _iso_ms(ms: float) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 
 async def run(config: Config, *, once: bool = False, force: bool = False) -> int:

@@ -99,12 +99,6 @@ class Store:
         """Write a poll atomically; False (and nothing written) if its lease was lost."""
         return await self._commits(commit)
 
-    async def record(
-        self, source: str, fields: Mapping[str, str], cleared: Iterable[str] = ()
-    ) -> None:
-        """Update a source's poll state without alerts (a 304, an unchanged body, a failure)."""
-        await self.commit(Commit(source, fields=fields, cleared=tuple(cleared)))
-
     async def source_names(self) -> list[str]:
         """Every source that was ever polled."""
         names: set[str] = await self._call(self.redis.smembers(self.keys.sources))

@@ -93,11 +93,6 @@ class Schedule:
         """Take a stopping daemon out of the count of live ones (its share goes to others)."""
         await call(self.redis.zrem(self.keys.daemons, daemon))
 
-    async def live_daemons(self, now_ms: int, ttl_ms: int) -> list[str]:
-        """The daemons whose heartbeat is recent."""
-        found = await call(self.redis.zrangebyscore(self.keys.daemons, now_ms - ttl_ms, "+inf"))
-        return [str(d) for d in found]
-
     async def names(self) -> list[str]:
         """The names of every defined source, sorted."""
         return sorted(await call(self.redis.hkeys(self.keys.definitions)))
