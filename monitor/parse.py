@@ -27,6 +27,7 @@ from monitor.models import Block, Document
 from monitor.text import html_to_text, normalize, text_hash
 
 _FEED_ROOTS = frozenset({"rss", "feed", "rdf"})
+_CDF_ROOT = "channel"  # Microsoft's 1997 CDF: feedparser reads it whole, it has no <item> split
 _PAGE_ROOTS = frozenset({"html", "head", "body"})
 _ITEM_NAMES = frozenset({"item", "entry"})
 _SNIFF_BYTES = 4096
@@ -52,7 +53,7 @@ def looks_like_feed(body: bytes, content_type: str | None) -> bool:
     """Sniff RSS, Atom or RDF from the first element; fall back to the content type."""
     root = _root_name(body)
     if root is not None:
-        return root in _FEED_ROOTS
+        return root in _FEED_ROOTS or root == _CDF_ROOT
     mime = (content_type or "").lower()
     return any(kind in mime for kind in _FEED_TYPES)
 
@@ -71,6 +72,8 @@ def parse_feed(
     if root is None:
         return _parse_whole(body, url)
     name = _local_name(root)
+    if name == _CDF_ROOT:
+        return _parse_whole(body, url)
     if name not in _FEED_ROOTS:
         raise ParseError(f"{url}: not an RSS or Atom feed ({_what_root(name)})")
     return _parse_split(root, url, skip, keep)

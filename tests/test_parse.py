@@ -291,3 +291,15 @@ def test_links_skip_non_alternate_atom_links_and_resolve_relative_ones() -> None
     result = parse_feed(body, "https://courier.example.test/feed.atom")
     assert result.links[0] == "https://courier.example.test/bridge-relative"
     assert result.documents[0].url == "https://courier.example.test/bridge-relative"
+
+
+def test_cdf_channel_is_read_whole_by_feedparser() -> None:
+    body = b"""<?xml version="1.0"?>
+<CHANNEL HREF="http://example.com/"><TITLE>Desk</TITLE>
+<ITEM HREF="http://example.com/a"><TITLE>First</TITLE><ABSTRACT>One</ABSTRACT></ITEM>
+<ITEM HREF="http://example.com/b"><TITLE>Second</TITLE></ITEM>
+</CHANNEL>"""
+    assert looks_like_feed(body, None)
+    parsed = parse_feed(body, "http://example.com/cdf")
+    assert [d.title for d in parsed.documents] == ["First", "Second"]
+    assert len(parsed.item_hashes) == 2
