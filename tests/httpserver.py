@@ -54,6 +54,7 @@ class Resource:
     compress: bool = False
     stall_after: int | None = None  # send this many body bytes, then hang until the client quits
     chunked: bool = False  # stream the body with chunked encoding, no Content-Length
+    trickle: float = 0.0  # seconds between single body bytes (a server that drips)
 
 
 class LocalHTTPServer:
@@ -117,6 +118,7 @@ class LocalHTTPServer:
         validators: bool = True,
         stall_after: int | None = None,
         chunked: bool = False,
+        trickle: float = 0.0,
     ) -> None:
         """Serve ``body`` at ``path``; a changed body gets a new ETag and a later Last-Modified."""
         data = body.encode("utf-8") if isinstance(body, str) else body
@@ -129,6 +131,7 @@ class LocalHTTPServer:
             compress=compress,
             stall_after=stall_after,
             chunked=chunked,
+            trickle=trickle,
         )
         if validators:
             resource.etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
@@ -211,7 +214,7 @@ class LocalHTTPServer:
             headers["Last-Modified"] = resource.last_modified
         if resource.status == 200 and _not_modified(request, resource):
             return web.Response(status=304, headers=headers)
-        if resource.stall_after is not None or resource.chunked:
+        if resource.stall_after is not None or resource.chunked or resource.trickle:
             return await _streaming(request, resource, headers)
         body = resource.body
         if resource.compress and "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -247,7 +250,8 @@ def _not_modified(request: web.Request, resource: Resource) -> bool:
 async def _streaming(
     request: web.Request, resource: Resource, headers: dict[str, str]
 ) -> web.StreamResponse:
-    """Send the body in 16 KB writes (chunked if asked); hang after ``stall_after`` bytes."""
+    """Send the body in 16 KB writes, or a byte at a time when trickling (chunked if asked);
+    hang after ``stall_after`` bytes."""
     response = web.StreamResponse(status=resource.status, headers=headers)
     response.content_type = resource.content_type
     if resource.chunked:
@@ -256,8 +260,10 @@ async def _streaming(
         response.content_length = len(resource.body)
     await response.prepare(request)
     limit = len(resource.body) if resource.stall_after is None else resource.stall_after
-    for start in range(0, limit, 16384):
-        await response.write(resource.body[start : min(start + 16384, limit)])
+    step = 1 if resource.trickle else 16384
+    for start in range(0, limit, step):
+        await response.write(resource.body[start : min(start + step, limit)])
+        await asyncio.sleep(resource.trickle)
     if resource.stall_after is not None:
         await asyncio.sleep(3600)
     await response.write_eof()

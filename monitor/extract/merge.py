@@ -44,52 +44,102 @@ def merge(found: Sequence[Sequence[Block]]) -> list[Block]:
     if not folded:
         return []
     primary = max(range(len(folded)), key=lambda i: (len(folded[i]), -i))
-    groups: list[_Group] = []
+    groups = _Groups()
     for blocks in [folded[primary], *folded[:primary], *folded[primary + 1 :]]:
         for block in blocks:
-            _place(block, groups)
-    return [_combine(group) for group in groups]
+            groups.place(block)
+    return [_combine(group) for group in groups.all]
 
 
-def _place(block: Block, groups: list[_Group]) -> None:
-    by_id = next((g for g in groups if block.id and g.id == block.id), None)
-    if by_id is not None and block.extractor in by_id.members:
-        by_id.members[block.extractor] = _union(by_id.members[block.extractor], block)
-        return
-    target = by_id or next((g for g in groups if g.accepts(block)), None)
-    if target is None:
-        groups.append(_Group({block.extractor: block}))
-    else:
-        target.members[block.extractor] = block
+class _Groups:
+    """The groups so far, indexed by id: a page of thousands of updates merges in linear time."""
+
+    def __init__(self) -> None:
+        self.all: list[_Group] = []
+        self._by_id: dict[str, _Group] = {}
+        self._idless: list[_Group] = []  # only these can take a block of another id by content
+
+    def place(self, block: Block) -> None:
+        by_id = self._by_id.get(block.id) if block.id else None
+        if by_id is not None and block.extractor in by_id.members:
+            by_id.members[block.extractor] = _union(by_id.members[block.extractor], block)
+            return
+        candidates = self._idless if block.id else self.all
+        target = by_id or next((g for g in candidates if g.accepts(block)), None)
+        if target is None:
+            target = _Group({block.extractor: block})
+            self.all.append(target)
+            self._idless.append(target)
+        else:
+            target.members[block.extractor] = block
+        if target.id and target.id not in self._by_id:
+            self._by_id[target.id] = target
+            self._idless.remove(target)
 
 
 def fold(blocks: Sequence[Block]) -> list[Block]:
     """One extractor's blocks with same-id repeats and id-less pinned copies folded in."""
-    kept: list[Block] = []
+    kept = _Kept()
     for block in blocks:
-        index = _copy_of(block, kept)
-        if index is None:
-            kept.append(block)
+        slot = kept.copy_of(block)
+        if slot is None:
+            kept.add(block)
             continue
-        other = kept[index]
+        other = kept.pop(slot)
         # an id-less copy of an update is its pinned copy; a repeated id is the same update
         pinned = block.pinned or other.pinned or not (block.id and other.id)
         if _is_original(block, other):
-            del kept[index]  # the update keeps its own place, not its pinned copy's
-            kept.append(replace(_union(block, other), pinned=pinned))
+            kept.add(replace(_union(block, other), pinned=pinned))  # in the update's place
         else:
-            kept[index] = replace(_union(other, block), pinned=pinned)
-    return kept
+            kept.add(replace(_union(other, block), pinned=pinned), slot)
+    return kept.blocks()
 
 
-def _copy_of(block: Block, kept: list[Block]) -> int | None:
-    for index, other in enumerate(kept):
-        if block.id and other.id:
-            if block.id == other.id:
-                return index
-        elif block.text and fingerprint(block.text) == fingerprint(other.text):
-            return index
-    return None
+class _Kept:
+    """Blocks kept in page order, found by id and by text fingerprint in constant time.
+
+    A block is a copy of the first kept block with its id (both have ids) or with its text
+    (either has none); slots grow with page order, so the first is the lowest slot.
+    """
+
+    def __init__(self) -> None:
+        self._slots: dict[int, Block] = {}
+        self._next = 0
+        self._by_id: dict[str, int] = {}
+        self._by_text: dict[str, set[int]] = {}  # fingerprint -> slots, every kept block
+        self._idless_by_text: dict[str, set[int]] = {}  # the same, kept blocks with no id
+
+    def copy_of(self, block: Block) -> int | None:
+        found = {self._by_id[block.id]} if block.id and block.id in self._by_id else set()
+        if block.text:
+            index = self._idless_by_text if block.id else self._by_text
+            found |= index.get(fingerprint(block.text), set())
+        return min(found, default=None)
+
+    def add(self, block: Block, slot: int | None = None) -> None:
+        if slot is None:
+            slot, self._next = self._next, self._next + 1
+        self._slots[slot] = block
+        if block.id:
+            self._by_id.setdefault(block.id, slot)
+        for index in self._text_indexes(block):
+            index.setdefault(fingerprint(block.text), set()).add(slot)
+
+    def pop(self, slot: int) -> Block:
+        block = self._slots.pop(slot)
+        if block.id and self._by_id.get(block.id) == slot:
+            del self._by_id[block.id]
+        for index in self._text_indexes(block):
+            index[fingerprint(block.text)].discard(slot)
+        return block
+
+    def blocks(self) -> list[Block]:
+        return [self._slots[slot] for slot in sorted(self._slots)]
+
+    def _text_indexes(self, block: Block) -> list[dict[str, set[int]]]:
+        if not block.text:
+            return []
+        return [self._by_text] if block.id else [self._by_text, self._idless_by_text]
 
 
 def _is_original(block: Block, other: Block) -> bool:
