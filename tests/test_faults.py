@@ -11,16 +11,15 @@ from __future__ import annotations
 import gzip
 import signal
 import subprocess
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from tests.feeds import liveblog, rss
+from tests.desk import Desk, check_stream
 from tests.httpserver import LocalHTTPServer
 from tests.redisserver import RedisServer
 from tests.test_e2e import LogLines, Newsmon, stream_alerts, wait_for
@@ -30,66 +29,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 SECRET = "s3cr3t-never-to-be-read"
 SMALL_ITEM = "<item><guid>small</guid><title>Small</title></item>"
 MB = 1_000_000
-
-
-# The healthy sources: feeds gain an item, live pages a block, every round ----------------------
-
-
-@dataclass
-class Desk:
-    """Healthy sources on the server, and every alert they should have caused so far."""
-
-    server: LocalHTTPServer
-    feeds: list[str]
-    pages: list[str]
-    delays: dict[str, float] = field(default_factory=dict)
-    round: int = 0
-    expected: list[tuple[str, str]] = field(default_factory=list)  # (source, item or block id)
-
-    def names(self) -> list[str]:
-        return [*self.feeds, *self.pages]
-
-    def publish(self) -> None:
-        for name in self.feeds:
-            items = [
-                (f"{name}-{r}", f"{name} item {r}", "Talks went on.") for r in range(self.round + 1)
-            ]
-            self.server.put(f"/{name}", rss(items[::-1]), delay=self.delays.get(name, 0.0))
-        for name in self.pages:
-            blocks = [
-                (f"{name}-{r}", f"2026-11-25T10:{r:02d}:00Z", f"{name} update {r}", "More news.")
-                for r in range(self.round + 1)
-            ]
-            self.server.put(
-                f"/{name}", liveblog(blocks[::-1]), "text/html", delay=self.delays.get(name, 0.0)
-            )
-
-    def grow(self) -> None:
-        """One more item or block everywhere: one more expected alert per source."""
-        self.round += 1
-        self.expected += [(name, f"{name}-{self.round}") for name in self.names()]
-        self.publish()
-
-    def config(self) -> str:
-        kinds = {**dict.fromkeys(self.feeds, "feed"), **dict.fromkeys(self.pages, "page")}
-        return "".join(
-            f'[[sources]]\nname = "{n}"\nurl = "{self.server.url("/" + n)}"\nkind = "{k}"\n'
-            for n, k in kinds.items()
-        )
-
-
-def alert_key(alert: dict[str, Any]) -> tuple[str, str]:
-    block = alert.get("block")
-    return str(alert["source"]), str(block["id"] if block else alert["item"]["id"])
-
-
-def check_stream(alerts: list[dict[str, Any]], desk: Desk) -> None:
-    """Every expected alert exactly once, and no other."""
-    ids = Counter(a["id"] for a in alerts)
-    assert [i for i, n in ids.items() if n > 1] == [], "an alert was published twice"
-    got = Counter(alert_key(a) for a in alerts)
-    assert [k for k, n in got.items() if n > 1] == [], "one change alerted twice"
-    assert sorted(got) == sorted(desk.expected)
 
 
 def config_file(tmp_path: Path, prefix: str, sources: str, **monitor: str) -> Path:
