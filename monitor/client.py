@@ -39,7 +39,12 @@ async def follow(
 ) -> AsyncIterator[Alert]:
     """Every alert from now on (after the last ``replay`` ones), reconnecting forever."""
     first = await store.last_alerts(replay) if replay else []
-    last = first[-1][0] if first else await store.last_stream_id()
+    if first:
+        last = first[-1][0]
+    elif replay:
+        last = "0-0"  # the stream was empty: what comes next is new, even before the next call
+    else:
+        last = await store.last_stream_id()
     for _eid, alert in first:
         yield alert
     delay = 0.5

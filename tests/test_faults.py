@@ -9,6 +9,7 @@ alert, each exactly once, and nothing else. ``pytest -m faults`` runs this suite
 from __future__ import annotations
 
 import gzip
+import json
 import signal
 import subprocess
 from collections.abc import Callable, Iterator
@@ -301,3 +302,44 @@ def test_redis_restarts_and_sigkills_mid_poll_lose_and_duplicate_nothing(
     assert kills == 3 and restarts == 4
     assert "poll crashed" not in text() and "internal error" not in text()
     check_stream(stream_alerts(server.url, prefix), desk)
+
+
+def test_a_subscriber_resumes_after_redis_restarts_and_misses_nothing(
+    tmp_path: Path,
+    prefix: str,
+    redis_of_its_own: RedisServer,
+    http_server: LocalHTTPServer,
+    newsmon_cmd: list[str],
+) -> None:
+    server = redis_of_its_own
+    desk = Desk(http_server, ["f1", "f2"], ["p1"])
+    desk.publish()
+    config = config_file(tmp_path, prefix, desk.config(), workers="1")
+    newsmon = Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": server.url})
+    daemon = newsmon.start("run")
+    log = LogLines(daemon)
+    rounds = 3
+    # --replay: whatever the daemon writes before the subscriber is ready is printed too
+    count = str(rounds * len(desk.names()))
+    subscriber = newsmon.start("subscribe", "--json", "--replay", "100", "--count", count)
+    sub_log = LogLines(subscriber)
+    try:
+        for name in desk.names():
+            log.wait(lambda e, n=name: e.get("status") == "baseline" and e.get("source") == n, name)
+        for round_ in range(1, rounds + 1):
+            if round_ == 2:  # an outage long enough for the subscriber to notice it
+                server.stop()
+                wait_for(lambda: "reconnecting" in sub_log.text(), "the subscriber to notice")
+                server.start()
+            if round_ == 3:
+                server.restart()
+            desk.grow()
+            want = len(desk.expected)
+            wait_for(lambda w=want: len(stream_alerts(server.url, prefix)) >= w, "alerts", 90)
+        assert subscriber.wait(timeout=60) == 0, sub_log.text()
+    finally:
+        stop(daemon)
+        stop(subscriber)
+    assert subscriber.stdout is not None
+    printed = [json.loads(line) for line in subscriber.stdout.read().splitlines() if line.strip()]
+    check_stream(printed, desk)
