@@ -38,6 +38,7 @@ import redis  # noqa: E402
 from tests.desk import Desk, alert_key  # noqa: E402  (needs the repo root on the path)
 from tests.httpserver import LocalHTTPServer  # noqa: E402
 from tests.redisserver import RedisServer  # noqa: E402
+from tests.test_e2e import stop_all  # noqa: E402
 
 PREFIX = "soak"
 
@@ -85,15 +86,7 @@ class Fleet:
         self.procs[index] = self._start()
 
     def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
+        stop_all(self.procs)
 
     def crashes(self) -> int:
         return sum(log.read_text(errors="replace").count("poll crashed") for log in self.logs)

@@ -92,6 +92,19 @@ def finish(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[str, str]:
         raise AssertionError(f"process did not finish:\n{out}\n{err}") from None
 
 
+def stop_all(procs: list[subprocess.Popen[Any]], timeout: float = 30) -> None:
+    """SIGTERM every process still running, then wait for each (SIGKILL past the timeout)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+
+
 @pytest.fixture
 def newsmon(
     tmp_path: Path,

@@ -23,7 +23,7 @@ import redis
 from tests.desk import Desk, check_stream
 from tests.httpserver import LocalHTTPServer
 from tests.redisserver import RedisServer
-from tests.test_e2e import LogLines, Newsmon, stream_alerts, wait_for
+from tests.test_e2e import LogLines, Newsmon, stop_all, stream_alerts, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
@@ -49,13 +49,7 @@ def polls_of(log: LogLines, name: str) -> list[dict[str, Any]]:
 
 
 def stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=30)
+    stop_all([proc])
 
 
 # The hostile sources --------------------------------------------------------------------------

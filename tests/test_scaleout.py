@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +18,15 @@ import redis
 from tests.feeds import rss
 from tests.httpserver import LocalHTTPServer
 from tests.redisserver import RedisServer
-from tests.test_e2e import LogLines, Newsmon, source, stream_alerts, wait_for, write_config
+from tests.test_e2e import (
+    LogLines,
+    Newsmon,
+    source,
+    stop_all,
+    stream_alerts,
+    wait_for,
+    write_config,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -55,15 +62,7 @@ class Fleet:
         return [e for e in list(self.logs[i].events) if e.get("event") == "poll"]
 
     def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
+        stop_all(self.procs)
 
     def text(self) -> str:
         return "\n".join(f"--- daemon {i}\n{log.text()[-3000:]}" for i, log in enumerate(self.logs))
