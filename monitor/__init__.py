@@ -7,8 +7,6 @@ command's business and may change.
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,6 +38,9 @@ def __getattr__(name: str) -> Any:
 
 def alert_schema() -> dict[str, Any]:
     """The JSON Schema of an alert (also in docs/alert.schema.json)."""
+    import json
+    from importlib import resources  # not at import: every command imports this package
+
     text = resources.files("monitor").joinpath("schema/alert.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

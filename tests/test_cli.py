@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,52 @@ def test_status_is_readable(
     assert status.returncode == 0, status.stderr
     assert "gone" in status.stdout and "failed" in status.stdout
     assert "last error" in status.stdout and "polls 1  alerts 0" in status.stdout
+
+
+HEAVY = ("aiohttp", "apscheduler", "lxml", "feedparser")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["--help"],
+        ["keywords", "--help"],
+        ["sources", "list", "--help"],
+        ["keywords", "list", "--config", "none.toml"],  # up to opening Redis, which fails here
+        ["status", "--config", "none.toml"],
+    ],
+)
+def test_commands_import_only_what_they_use(command: list[str], tmp_path: Path) -> None:
+    """The import guard of a fast CLI: no fetcher, scheduler or parser for these commands."""
+    probe = (
+        "import sys\n"
+        "from monitor.cli import main\n"
+        "try:\n"
+        f"    main({command!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "NEWSMON_REDIS_URL": "redis://127.0.0.1:1/0"}  # nothing listens there
+    env.pop("NEWSMON_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_check_keyword_option_replaces_the_config_keyword_of_that_name(
+    newsmon_cmd: list[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text('[[keywords]]\nname = "sanctions"\nquery = "embargo"\n', encoding="utf-8")
+    old, new = tmp_path / "old.xml", tmp_path / "new.xml"
+    old.write_text(rss([ITEM_A]), encoding="utf-8")
+    new.write_text(rss([ITEM_B, ITEM_A]), encoding="utf-8")
+    result = newsmon(
+        newsmon_cmd, "check", str(old), str(new), "--keyword", "sanctions=sanction*",
+        "--config", str(config),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "term sanctions: 0 → 2 (appeared)" in result.stdout

@@ -1,5 +1,5 @@
-"""The ``newsmon`` command: ``main`` parses the command line (``main``); the sources and
-status commands are in ``sources``."""
+"""The ``newsmon`` command: ``parser`` builds the command line, ``main`` runs one command by
+importing only its module (``run``, ``subscribe``, ``keywords``, ``check``, ``sources``)."""
 
 from __future__ import annotations
 

@@ -10,41 +10,19 @@ import argparse
 import json
 from typing import Any
 
-from monitor import daemon, sources
+from monitor import sources
+from monitor.backend import open_store
 from monitor.cli.common import config_of, report_removal
 from monitor.config import Config, SourceConfig, source_from_table
 from monitor.store import SourceState, Store
-
-
-def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register ``sources`` and ``status`` on the top-level subparsers."""
-    group = sub.add_parser("sources", parents=[common], help="manage the watched sources")
-    ssub = group.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = ssub.add_parser("list", parents=[common], help="list the watched sources")
-    listing.add_argument("--json", action="store_true", help="one JSON object a line")
-    listing.set_defaults(handler=_list)
-    add = ssub.add_parser("add", parents=[common], help="watch a source (or change it)")
-    add.add_argument("name")
-    add.add_argument("url", help="http(s)://, file:// or a path")
-    add.add_argument("--kind", default="feed", help='"feed" (default) or "page"')
-    add.add_argument("--interval", help='e.g. "90s" or "5m" (default: [monitor] interval)')
-    add.add_argument("--alert-on-first-poll", action="store_true")
-    add.add_argument("--follow-links", action="store_true", help="feeds: poll the items' pages")
-    add.set_defaults(handler=_add)
-    remove = ssub.add_parser("remove", parents=[common], help="stop watching a source")
-    remove.add_argument("name")
-    remove.set_defaults(handler=_remove)
-    status = sub.add_parser("status", parents=[common], help="each source's last poll and counts")
-    status.add_argument("--json", action="store_true")
-    status.set_defaults(handler=_status)
 
 
 def _config(args: argparse.Namespace) -> Config:
     return config_of(args, missing_ok=True)
 
 
-async def _list(args: argparse.Namespace) -> int:
-    async with daemon.open_store(_config(args)) as store:
+async def list_sources(args: argparse.Namespace) -> int:
+    async with open_store(_config(args)) as store:
         listed = await sources.listing(store)
     if args.json:
         for item in listed:
@@ -82,13 +60,13 @@ def _listed_text(item: sources.Listed) -> str:
     return f"{s.name}  {s.kind}  {s.url}  {every}  ({item.origin}){extra}"
 
 
-async def _add(args: argparse.Namespace) -> int:
+async def add(args: argparse.Namespace) -> int:
     table: dict[str, Any] = {"name": args.name, "url": args.url, "kind": args.kind}
     if args.interval is not None:
         table["interval"] = args.interval
     table |= {"alert_on_first_poll": args.alert_on_first_poll, "follow_links": args.follow_links}
     source = source_from_table(table)  # refuses a bad source before anything is stored
-    async with daemon.open_store(_config(args)) as store:
+    async with open_store(_config(args)) as store:
         changed = await sources.add(store, source)
     print(
         f"{'watching' if changed else 'unchanged, polled again now:'} {source.name}: {source.url}"
@@ -96,15 +74,15 @@ async def _add(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _remove(args: argparse.Namespace) -> int:
-    async with daemon.open_store(_config(args)) as store:
+async def remove(args: argparse.Namespace) -> int:
+    async with open_store(_config(args)) as store:
         removed = await sources.remove(store, args.name)
     return report_removal("source", args.name, removed)
 
 
-async def _status(args: argparse.Namespace) -> int:
+async def status(args: argparse.Namespace) -> int:
     config = _config(args)
-    async with daemon.open_store(config) as store:
+    async with open_store(config) as store:
         rows = await _status_rows(store, config)
     if args.json:
         for row in rows:

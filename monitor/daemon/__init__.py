@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from monitor.daemon.service import Daemon, open_store, run
+from monitor.daemon.service import Daemon, run
 from monitor.daemon.workers import make_executor
 
-__all__ = ["Daemon", "make_executor", "open_store", "run"]
+__all__ = ["Daemon", "make_executor", "run"]

@@ -13,15 +13,16 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from datetime import UTC
 from typing import Any
 
 import structlog
 
-from monitor import embedded, policy, sources
+from monitor import policy, sources
+from monitor.backend import open_store
 from monitor.config import Config, SourceConfig, load_config
 from monitor.daemon.claims import TICK, Claimer, OnceReport
 from monitor.daemon.keywords import Keywords
@@ -30,7 +31,7 @@ from monitor.errors import NewsmonError, StoreError
 from monitor.fetch import Fetcher
 from monitor.pipeline import Poller, PollResult
 from monitor.policy import Next, Outcome, Timing
-from monitor.store import Lease, Store, connect, redact
+from monitor.store import Lease, Store, redact
 
 log = structlog.get_logger("newsmon.daemon")
 
@@ -38,32 +39,6 @@ STOP_GRACE = 15.0  # seconds in-flight polls get to finish on shutdown
 HOUSEKEEPING = 5.0  # seconds between schedule repairs
 _JOB: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 CAPACITY_PER_FETCH = 4  # claims a daemon holds at once, per request it may have in flight
-
-
-@asynccontextmanager
-async def open_store(config: Config) -> AsyncIterator[Store]:
-    """A Store on the configured Redis, or on the embedded server when none is configured."""
-    if config.redis.url:
-        async with _store_at(config, config.redis.url) as store:
-            yield store
-        return
-    async with (
-        embedded.embedded_redis(config.monitor.data_dir) as url,
-        _store_at(config, url) as store,
-    ):
-        yield store
-
-
-@asynccontextmanager
-async def _store_at(config: Config, url: str) -> AsyncIterator[Store]:
-    client = connect(url)
-    try:
-        store = Store(client, config.redis.prefix, config.redis.stream_maxlen)
-        await store.ping()
-        yield store
-    finally:
-        with suppress(Exception):
-            await client.aclose()
 
 
 class Daemon:

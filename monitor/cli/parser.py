@@ -1,0 +1,136 @@
+"""The command line of ``newsmon``, and nothing else: building it imports no command.
+
+Each command names its handler as ``module:function`` under ``monitor.cli``; ``main`` imports
+that module only when the command runs, so ``newsmon --help`` or ``keywords list`` never load
+the fetcher, the parsers or the scheduler.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def build() -> argparse.ArgumentParser:
+    """The ``newsmon`` parser with every command."""
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="newsmon",
+        parents=[common],
+        description="Watch news feeds and live blogs; publish an alert per change to Redis.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _run(sub, common)
+    _subscribe(sub, common)
+    _keywords(sub, common)
+    _check(sub, common)
+    _sources(sub, common)
+    status = sub.add_parser("status", parents=[common], help="each source's last poll and counts")
+    status.add_argument("--json", action="store_true", help="one JSON object a line")
+    status.set_defaults(handler="sources:status")
+    return parser
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        help="config file (default: $NEWSMON_CONFIG or config/monitor.toml)",
+    )
+    common.add_argument(
+        "--log-level", default=argparse.SUPPRESS, help="debug, info, warning, error"
+    )
+    return common
+
+
+def _run(sub: Any, common: argparse.ArgumentParser) -> None:
+    run = sub.add_parser("run", parents=[common], help="run the monitor daemon")
+    run.add_argument("--once", action="store_true", help="poll every source once and exit")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="with --once: also poll sources that are backing off, rate-limited or gone",
+    )
+    run.set_defaults(handler="run:run")
+
+
+def _subscribe(sub: Any, common: argparse.ArgumentParser) -> None:
+    subscribe = sub.add_parser("subscribe", parents=[common], help="print alerts as they come")
+    subscribe.add_argument("--json", action="store_true", help="one JSON object a line")
+    subscribe.add_argument("--term", action="append", default=[], metavar="NAME")
+    subscribe.add_argument("--source", action="append", default=[], metavar="NAME")
+    subscribe.add_argument("--replay", type=count, default=0, metavar="N")
+    subscribe.add_argument("--count", type=count, default=0, metavar="N", help="stop after N")
+    subscribe.set_defaults(handler="subscribe:subscribe")
+
+
+def _keywords(sub: Any, common: argparse.ArgumentParser) -> None:
+    keywords = sub.add_parser("keywords", parents=[common], help="manage the watched keywords")
+    ksub = keywords.add_subparsers(dest="action", required=True, metavar="ACTION")
+    klist = ksub.add_parser("list", parents=[common], help="list the watched keywords")
+    klist.add_argument("--json", action="store_true")
+    klist.set_defaults(handler="keywords:list_keywords")
+    add = ksub.add_parser("add", parents=[common], help="watch a keyword (or change its query)")
+    add.add_argument("name")
+    add.add_argument("query")
+    add.add_argument("--language", default="english", help='stemming language, or "none"')
+    add.set_defaults(handler="keywords:add")
+    remove = ksub.add_parser("remove", parents=[common], help="stop watching a keyword")
+    remove.add_argument("name")
+    remove.set_defaults(handler="keywords:remove")
+    test = ksub.add_parser("test", parents=[common], help="show what a query matches")
+    test.add_argument("query")
+    test.add_argument("text", nargs="?", help="text to match (or --file / --url)")
+    test.add_argument("--file", help="a page, feed or text file")
+    test.add_argument("--url", help="a page or feed to fetch")
+    test.add_argument("--language", default="english")
+    test.set_defaults(handler="keywords:test")
+
+
+def _check(sub: Any, common: argparse.ArgumentParser) -> None:
+    check = sub.add_parser(
+        "check", parents=[common], help="diff two snapshots offline and print the alerts"
+    )
+    check.add_argument("old", help="path or URL of the earlier snapshot")
+    check.add_argument("new", help="path or URL of the later snapshot")
+    check.add_argument("--kind", choices=["auto", "feed", "page"], default="auto")
+    check.add_argument(
+        "--keyword",
+        action="append",
+        default=[],
+        metavar="NAME=QUERY",
+        help="also watch this; a config keyword of the same name is replaced by it",
+    )
+    check.add_argument("--json", action="store_true", help="one JSON object a line")
+    check.set_defaults(handler="check:check")
+
+
+def _sources(sub: Any, common: argparse.ArgumentParser) -> None:
+    group = sub.add_parser("sources", parents=[common], help="manage the watched sources")
+    ssub = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = ssub.add_parser("list", parents=[common], help="list the watched sources")
+    listing.add_argument("--json", action="store_true", help="one JSON object a line")
+    listing.set_defaults(handler="sources:list_sources")
+    add = ssub.add_parser("add", parents=[common], help="watch a source (or change it)")
+    add.add_argument("name")
+    add.add_argument("url", help="http(s)://, file:// or a path")
+    add.add_argument("--kind", default="feed", help='"feed" (default) or "page"')
+    add.add_argument("--interval", help='e.g. "90s" or "5m" (default: [monitor] interval)')
+    add.add_argument("--alert-on-first-poll", action="store_true")
+    add.add_argument("--follow-links", action="store_true", help="feeds: poll the items' pages")
+    add.set_defaults(handler="sources:add")
+    remove = ssub.add_parser("remove", parents=[common], help="stop watching a source")
+    remove.add_argument("name")
+    remove.set_defaults(handler="sources:remove")
+
+
+def count(value: str) -> int:
+    """A whole number, 0 or more (``--count``, ``--replay``)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number

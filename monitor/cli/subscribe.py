@@ -1,0 +1,43 @@
+"""``newsmon subscribe``: print alerts as they reach the stream, resuming after outages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from monitor.backend import open_store
+from monitor.cli.common import config_of
+from monitor.client import alert_filter, follow
+from monitor.errors import StoreError
+from monitor.render import alert_text
+from monitor.store import Store
+
+
+async def subscribe(args: argparse.Namespace) -> int:
+    """Print the alerts that pass the ``--term``/``--source`` filters (``--count`` of them)."""
+    async with open_store(config_of(args, missing_ok=True)) as store:
+        return await _follow(store, args)
+
+
+async def _follow(store: Store, args: argparse.Namespace) -> int:
+    wanted = alert_filter(args.term, args.source)
+    shown = 0
+    async for alert in follow(store, replay=args.replay, on_error=_reconnecting):
+        if wanted(alert):
+            print_alert(alert, args.json)
+            shown += 1
+            if args.count and shown >= args.count:
+                return 0
+    return 0
+
+
+def _reconnecting(exc: StoreError, delay: float) -> None:
+    print(f"newsmon: {exc}; reconnecting in {delay:.1f}s", file=sys.stderr, flush=True)
+
+
+def print_alert(alert: dict[str, Any], as_json: bool) -> None:
+    """One alert: a JSON line, or readable text."""
+    text = json.dumps(alert, ensure_ascii=False) if as_json else alert_text(alert) + "\n"
+    print(text, flush=True)
