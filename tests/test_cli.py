@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -79,21 +80,42 @@ def test_redis_password_never_reaches_the_output(
     assert "127.0.0.1:1" in result.stderr  # the error still says where
 
 
-def test_status_is_readable(
+def test_status_table_and_json_after_a_failing_and_a_healthy_source(
     newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
 ) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss([ITEM_B, ITEM_A]), encoding="utf-8")
     config = tmp_path / "m.toml"
     config.write_text(
-        f'[redis]\nprefix = "{prefix}"\n[monitor]\nworkers = 1\n'
+        f'[redis]\nprefix = "{prefix}"\n[monitor]\nworkers = 1\ninterval = "2m"\n'
         f'[[sources]]\nname = "gone"\nurl = "{tmp_path / "missing.xml"}"\n'
+        f'[[sources]]\nname = "wire"\nurl = "{feed}"\nalert_on_first_poll = true\n'
+        f'interval = "90s"\n'
     )
     env = {"NEWSMON_REDIS_URL": redis_url}
     run = newsmon(newsmon_cmd, "run", "--once", "--config", str(config), env=env)
-    assert run.returncode == 1  # the only source failed
-    status = newsmon(newsmon_cmd, "status", "--config", str(config), env=env)
-    assert status.returncode == 0, status.stderr
-    assert "gone" in status.stdout and "failed" in status.stdout
-    assert "last error" in status.stdout and "polls 1  alerts 0" in status.stdout
+    assert run.returncode == 1  # one source failed
+    rows = {
+        row["source"]: row
+        for row in map(json.loads, newsmon(
+            newsmon_cmd, "status", "--json", "--config", str(config), env=env
+        ).stdout.splitlines())
+    }  # fmt: skip
+    gone, wire = rows["gone"], rows["wire"]
+    assert (gone["kind"], gone["interval"], gone["failures"], gone["last_ok"]) == (
+        "feed", 120.0, 1, None
+    )  # fmt: skip
+    assert gone["failure_class"] == "content" and "no such file" in gone["last_error"]
+    assert gone["next_reason"] == "backoff" and gone["next_poll"]
+    assert (wire["interval"], wire["failures"], wire["last_http"]) == (90.0, 0, 200)
+    assert wire["last_ok"] and wire["alerts_24h"] == 2 and wire["documents"] == 2
+    table = newsmon(newsmon_cmd, "status", "--config", str(config), env=env)
+    assert table.returncode == 0, table.stderr
+    header, *lines = table.stdout.splitlines()
+    assert header.split()[:3] == ["SOURCE", "KIND", "EVERY"] and "LAST ERROR" in header
+    assert lines[0].split()[:3] == ["gone", "feed", "2m"]
+    assert "(backoff)" in lines[0] and "no such file" in lines[0]
+    assert lines[1].split()[:3] == ["wire", "feed", "90s"] and "changed" in lines[1]
 
 
 HEAVY = ("aiohttp", "apscheduler", "lxml", "feedparser")

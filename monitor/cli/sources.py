@@ -81,6 +81,7 @@ async def remove(args: argparse.Namespace) -> int:
 
 
 async def status(args: argparse.Namespace) -> int:
+    """Every source's health: a table on a terminal, plain columns otherwise, or JSON lines."""
     config = _config(args)
     async with open_store(config) as store:
         rows = await _status_rows(store, config)
@@ -90,8 +91,10 @@ async def status(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         print("no sources")
-    for row in rows:
-        print(_status_text(row))
+        return 0
+    from monitor.cli.table import print_status  # rich, only for the readable form
+
+    print_status(rows)
     return 0
 
 
@@ -101,22 +104,23 @@ async def _status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
     names = sorted(set(listed) | set(configured) | set(await store.source_names()))
     rows = []
     for name in names:
-        state = await store.load_source(name)
-        docs = await store.document_count(name)
-        rows.append(_status_row(name, state, docs, listed.get(name), configured.get(name)))
+        item = listed.get(name)
+        source = (item.source if item else None) or configured.get(name)
+        row = _status_row(name, await store.load_source(name), item, source)
+        row["interval"] = (source.interval if source else None) or config.monitor.interval
+        row["documents"] = await store.document_count(name)
+        row["alerts_24h"] = await store.alerts_last_day(name)
+        rows.append(row)
     return rows
 
 
 def _status_row(
-    name: str,
-    state: SourceState,
-    docs: int,
-    listed: sources.Listed | None,
-    configured: SourceConfig | None,
+    name: str, state: SourceState, listed: sources.Listed | None, source: SourceConfig | None
 ) -> dict[str, Any]:
     return {
         "source": name,
-        "configured": configured is not None,
+        "kind": source.kind if source else None,
+        "url": source.url if source else None,
         "watched": listed is not None,
         "last_poll": state.last_poll,
         "last_status": state.last_status,
@@ -133,31 +137,7 @@ def _status_row(
         "moved_to": state.raw.get("moved_to"),
         "polls": state.polls,
         "alerts": state.alerts,
-        "documents": docs,
     }
-
-
-def _status_text(row: dict[str, Any]) -> str:
-    head = f"{row['source']}{'' if row['watched'] else ' (not watched)'}"
-    nxt = "polling now" if row["polling"] else (row["next_poll"] or "not scheduled")
-    if row["gone"]:
-        nxt = "never: the server said 410 Gone (add the source again to resume)"
-    elif row["next_reason"] not in (None, "interval") and not row["polling"]:
-        nxt += f"  ({row['next_reason']})"
-    lines = [
-        head,
-        f"    last poll  {row['last_poll'] or 'never'}  {row['last_status'] or ''}"
-        f"{'  HTTP ' + str(row['last_http']) if row['last_http'] else ''}",
-        f"    next poll  {nxt}",
-        f"    polls {row['polls']}  alerts {row['alerts']}  documents {row['documents']}",
-    ]
-    if row["moved_to"]:
-        lines.append(f"    moved to   {row['moved_to']} (a permanent redirect; polled there)")
-    if row["failures"]:
-        lines.append(f"    failing    {row['failures']} in a row ({row['failure_class']})")
-    if row["last_error"]:
-        lines.append(f"    last error {row['last_error_at']}: {row['last_error']}")
-    return "\n".join(lines)
 
 
 def _when(ms: float | None) -> str | None:

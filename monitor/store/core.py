@@ -36,6 +36,7 @@ from monitor.store.schedule import Schedule
 from monitor.store.scripts import COMMIT_SCRIPT, call, run_many
 
 MAX_DOCS = 5000  # documents remembered per source; feeds drop items long before this
+RECENT_HOURS = 24  # the window of ``alerts_last_day``
 _CHUNK = 500  # field pairs per HSET/ZADD in a script (Lua's unpack has a stack limit)
 
 
@@ -104,6 +105,12 @@ class Store:
         names: set[str] = await self._call(self.redis.smembers(self.keys.sources))
         return sorted(names)
 
+    async def alerts_last_day(self, source: str) -> int:
+        """The source's alerts in the last 24 hours (counted by the hour, this one included)."""
+        hours: dict[str, str] = await self._call(self.redis.hgetall(self.keys.recent(source)))
+        now = _hour()
+        return sum(int(n) for hour, n in hours.items() if now - int(hour) < RECENT_HOURS)
+
     async def document_count(self, source: str) -> int:
         """How many documents of a source are remembered."""
         return int(await self._call(self.redis.hlen(self.keys.docs(source))))
@@ -164,6 +171,7 @@ class Store:
         yield ["HINCRBY", k.source_state(source), "polls", "1"]
         if commit.alerts:
             yield ["HINCRBY", k.source_state(source), "alerts", str(len(commit.alerts))]
+            yield from _recent_writes(k.recent(source), len(commit.alerts))
         yield ["SADD", k.sources, source]
         yield ["ZCARD", k.order(source)]  # the reply: how many documents are remembered
 
@@ -285,3 +293,15 @@ def _alert_of(fields: Mapping[str, str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise StoreError("malformed stream entry: alert is not a JSON object")
     return value
+
+
+def _hour() -> int:
+    return int(time.time() // 3600)
+
+
+def _recent_writes(key: str, alerts: int) -> Iterator[list[str]]:
+    """Count alerts by the hour; the hours that left the window go (the key too, when idle)."""
+    hour = _hour()
+    yield ["HINCRBY", key, str(hour), str(alerts)]
+    yield ["HDEL", key, *(str(hour - age) for age in range(RECENT_HOURS, 2 * RECENT_HOURS))]
+    yield ["EXPIRE", key, str((RECENT_HOURS + 1) * 3600)]

@@ -15,6 +15,7 @@
 <p>:pending:<name>    string: a feed body recorded at a cheap baseline, parsed on first change
 <p>:docs:<name>       hash: document id → committed DocState JSON
 <p>:order:<name>      sorted set: document id → first-seen sequence (to forget the oldest)
+<p>:recent:<name>     hash: hour (since the epoch) → alerts of the source in that hour (25 h)
 <p>:sources           set: names of the sources ever polled
 """
 
@@ -83,6 +84,15 @@ class Keys:
     def order(self, name: str) -> str:
         return f"{self.prefix}:order:{name}"
 
+    def recent(self, name: str) -> str:
+        return f"{self.prefix}:recent:{name}"
+
     def per_source(self, name: str) -> tuple[str, ...]:
         """The keys that hold one source's poll state and documents."""
-        return (self.source_state(name), self.pending(name), self.docs(name), self.order(name))
+        return (
+            self.source_state(name),
+            self.pending(name),
+            self.docs(name),
+            self.order(name),
+            self.recent(name),
+        )
