@@ -382,9 +382,12 @@ def _source(r: _Reader, name: str) -> SourceConfig:
     )
 
 
-def source_from_table(table: Mapping[str, Any], where: str = "") -> SourceConfig:
-    """Validate one source given as a table with its ``name`` (``newsmon sources add``)."""
-    r = _Reader(table, where, None)
+def source_from_table(
+    table: Mapping[str, Any], where: str = "", path: str | None = None
+) -> SourceConfig:
+    """Validate one source given as a table with its ``name`` (``newsmon sources add``, an
+    OPML outline in the file at ``path``)."""
+    r = _Reader(table, where, Path(path) if path else None)
     r.only("name", *_SOURCE_KEYS)
     return _source(r, _unique_name(r, set(), "source"))
 

@@ -75,6 +75,16 @@ async def add(store: Store, source: SourceConfig) -> bool:
     return bool(changed)
 
 
+async def add_many(store: Store, sources: Sequence[SourceConfig], origin: str) -> list[str]:
+    """Store several sources at once (an OPML import); the new or changed ones are due now.
+    Returns their names."""
+    records = {source.name: source_record(source, origin) for source in sources}
+    changed = await store.schedule.put(records, now_ms())
+    if changed:
+        await store.announce("sources", "add", changed)
+    return changed
+
+
 async def remove(store: Store, name: str) -> bool:
     """Stop watching a source and forget its state; False if there was none of that name."""
     removed = await _remove(store, [name])

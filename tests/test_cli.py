@@ -165,3 +165,25 @@ def test_check_keyword_option_replaces_the_config_keyword_of_that_name(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "term sanctions: 0 → 2 (appeared)" in result.stdout
+
+
+def test_config_check_says_what_it_would_watch_or_names_the_key(
+    newsmon_cmd: list[str], tmp_path: Path
+) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text(
+        '[redis]\nurl = "redis://:hunter2@127.0.0.1:6390/0"\n[monitor]\ninterval = "2m"\n'
+        '[[sources]]\nname = "wire"\nurl = "https://x.example/feed"\n'
+        '[[keywords]]\nname = "sanctions"\nquery = "sanction*"\n'
+    )
+    done = newsmon(newsmon_cmd, "config", "check", "--config", str(good))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"{good}: valid" and "hunter2" not in done.stdout
+    assert "  wire  feed  https://x.example/feed  every 120s" in lines
+    assert "  sanctions  sanction*" in lines
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[sources]]\nname = "wire"\nurl = "https://x.example/feed"\ninterval = "x"\n')
+    refused = newsmon(newsmon_cmd, "config", "check", "--config", str(bad))
+    assert refused.returncode == 2
+    assert "sources[0].interval" in refused.stderr and str(bad) in refused.stderr

@@ -25,6 +25,7 @@ def build() -> argparse.ArgumentParser:
     _keywords(sub, common)
     _check(sub, common)
     _sources(sub, common)
+    _config_commands(sub, common)
     status = sub.add_parser("status", parents=[common], help="each source's last poll and counts")
     status.add_argument("--json", action="store_true", help="one JSON object a line")
     status.set_defaults(handler="sources:status")
@@ -123,6 +124,21 @@ def _sources(sub: Any, common: argparse.ArgumentParser) -> None:
     remove = ssub.add_parser("remove", parents=[common], help="stop watching a source")
     remove.add_argument("name")
     remove.set_defaults(handler="sources:remove")
+    imports = ssub.add_parser("import", parents=[common], help="watch the feeds of an OPML file")
+    imports.add_argument("file", help="an OPML file, as feed readers export them")
+    imports.set_defaults(handler="sources:import_opml")
+    export = ssub.add_parser("export", parents=[common], help="print the sources as OPML")
+    export.add_argument("--output", "-o", help="write to this file instead")
+    export.set_defaults(handler="sources:export_opml")
+
+
+def _config_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    group = sub.add_parser("config", parents=[common], help="check a config file")
+    csub = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = csub.add_parser(
+        "check", parents=[common], help="validate the config and print what it would watch"
+    )
+    check.set_defaults(handler="configcheck:check")
 
 
 def count(value: str) -> int:

@@ -1,0 +1,36 @@
+"""``newsmon config check``: validate a config file and say what it would watch."""
+
+from __future__ import annotations
+
+import argparse
+
+from monitor.cli.common import config_of
+from monitor.config import Config
+from monitor.redisurl import redact
+
+
+async def check(args: argparse.Namespace) -> int:
+    """Print the file's settings, sources and keywords (exit 2, naming the key, if invalid)."""
+    config = config_of(args)
+    for line in describe(config):
+        print(line)
+    return 0
+
+
+def describe(config: Config) -> list[str]:
+    """The config in a few readable lines."""
+    m = config.monitor
+    redis = redact(config.redis.url) if config.redis.url else f"embedded ({m.data_dir})"
+    lines = [
+        f"{config.path}: valid",
+        f"redis     {redis}, key prefix {config.redis.prefix!r}",
+        f"polling   every {m.interval:g}s (jitter {m.jitter:g}s), timeout {m.timeout:g}s, "
+        f"at most {m.max_bytes} bytes, {m.concurrency} at once",
+        f"sources   {len(config.sources)}",
+    ]
+    lines += [
+        f"  {s.name}  {s.kind}  {s.url}  every {config.interval_of(s):g}s" for s in config.sources
+    ]
+    lines.append(f"keywords  {len(config.keywords)}")
+    lines += [f"  {k.name}  {k.query}" for k in config.keywords]
+    return lines

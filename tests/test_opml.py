@@ -1,0 +1,143 @@
+"""OPML: reading what feed readers export, names, writing, and a round trip through Redis."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import ConfigError
+from monitor.opml import Outline, Subscription, names_for, read_opml, slug, write_opml
+from tests.test_cli import newsmon
+
+READER = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="1.0"><head><title>Mine</title></head><body>
+  <outline text="World">
+    <outline type="rss" text="BBC News - World" xmlUrl="https://feeds.example/world.xml"/>
+    <outline type="rss" text="Le Monde &#8211; International" xmlUrl="https://lm.example/i.xml"/>
+    <outline type="rss" text="Le Monde &#8211; International" xmlUrl="https://lm.example/e.xml"/>
+  </outline>
+  <outline type="rss" text="" xmlUrl="https://www.guardian.example/world/rss"/>
+  <outline text="A site, no feed" htmlUrl="https://example.com/"/>
+  <outline type="rss" text="Entity &amp; Co" xmlUrl="https://entity.example/feed"/>
+</body></opml>"""
+
+
+def test_feeds_are_read_from_any_folder_and_sites_without_a_feed_are_skipped() -> None:
+    outlines = read_opml(READER, "mine.opml")
+    assert [o.url for o in outlines] == [
+        "https://feeds.example/world.xml",
+        "https://lm.example/i.xml",
+        "https://lm.example/e.xml",
+        "https://www.guardian.example/world/rss",
+        "https://entity.example/feed",
+    ]
+    assert all(o.kind == "feed" for o in outlines)
+    assert outlines[-1].title == "Entity & Co"
+
+
+def test_an_external_entity_is_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s3cr3t")
+    data = (
+        f'<!DOCTYPE opml [<!ENTITY x SYSTEM "{secret.as_uri()}">]><opml><body>'
+        '<outline text="&x;" xmlUrl="https://x.example/feed"/></body></opml>'
+    ).encode()
+    with pytest.raises(ConfigError, match="external entity") as caught:
+        read_opml(data, "evil.opml")
+    assert "s3cr3t" not in str(caught.value)
+
+
+def test_names_are_valid_unique_and_come_from_titles_or_urls() -> None:
+    outlines = read_opml(READER, "mine.opml")
+    names = names_for(outlines, taken=["bbc-news-world"])
+    assert names == [
+        "bbc-news-world-2",
+        "le-monde-international",
+        "le-monde-international-2",
+        "guardian.example-world-rss",
+        "entity-co",
+    ]
+    assert slug("Café ★ Noticias") == "cafe-noticias" and slug("—") == ""
+    assert len(slug("x" * 200)) == 80
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"<opml><body><outline", "not well-formed XML"),
+        (b"<rss version='2.0'/>", "not OPML: the root element is <rss>"),
+        (b"<opml version='2.0'><head/></opml>", "not OPML: no <body>"),
+    ],
+)
+def test_a_broken_file_is_refused_naming_it(data: bytes, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        read_opml(data, "broken.opml")
+    assert "broken.opml" in str(caught.value)
+
+
+def test_what_is_written_reads_back_the_same() -> None:
+    subs = [
+        Subscription("wire", "https://x.example/feed?a=1&b=2", "feed"),
+        Subscription("live", "https://x.example/live", "page", 90.0),
+    ]
+    text = write_opml(subs)
+    assert read_opml(text.encode(), "out.opml") == [
+        Outline("wire", "https://x.example/feed?a=1&b=2", "feed", None),
+        Outline("live", "https://x.example/live", "page", "90s"),
+    ]
+
+
+def test_import_export_import_gives_the_same_sources(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    second.write_text(f'[redis]\nprefix = "{prefix}-again"\n')
+    (tmp_path / "mine.opml").write_bytes(READER)
+    got = newsmon(newsmon_cmd, "sources", "import", str(tmp_path / "mine.opml"), "--config",
+                  str(first), env=env)  # fmt: skip
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.splitlines()[-1] == f"imported 5 sources from {tmp_path / 'mine.opml'}"
+    added = newsmon(newsmon_cmd, "sources", "add", "live", "https://x.example/live", "--kind",
+                    "page", "--interval", "90s", "--config", str(first), env=env)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    again = newsmon(newsmon_cmd, "sources", "import", str(tmp_path / "mine.opml"), "--config",
+                    str(first), env=env)  # fmt: skip
+    assert "imported 0 sources" in again.stdout and "(5 already watched)" in again.stdout
+    exported = tmp_path / "out.opml"
+    out = newsmon(newsmon_cmd, "sources", "export", "-o", str(exported), "--config", str(first),
+                  env=env)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    back = newsmon(newsmon_cmd, "sources", "import", str(exported), "--config", str(second),
+                   env=env)  # fmt: skip
+    assert back.returncode == 0, back.stderr
+
+    def listed(config: Path) -> list[tuple[str, str, str, float | None]]:
+        rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
+        return [
+            (r["name"], r["url"], r["kind"], r["interval"])
+            for r in map(json.loads, rows.stdout.splitlines())
+        ]
+
+    assert len(listed(first)) == 6 and listed(second) == listed(first)
+
+
+def test_import_of_a_bad_outline_stores_nothing(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    config = tmp_path / "m.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    bad = tmp_path / "bad.opml"
+    bad.write_text(
+        '<opml version="2.0"><body><outline text="ok" xmlUrl="https://x.example/a"/>'
+        '<outline text="Old FTP" xmlUrl="ftp://x.example/b"/></body></opml>'
+    )
+    got = newsmon(newsmon_cmd, "sources", "import", str(bad), "--config", str(config), env=env)
+    assert got.returncode == 2
+    assert "outline 'Old FTP'.url" in got.stderr and "bad.opml" in got.stderr
+    rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
+    assert rows.stdout == ""
