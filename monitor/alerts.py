@@ -194,6 +194,9 @@ def _alert(
 ) -> dict[str, Any]:
     doc = change.doc
     item: dict[str, Any] = {"id": doc.id, "url": doc.url, "title": doc.title}
+    published = doc.blocks[0].published if doc.blocks else None  # a feed item's own date
+    if change.type == "item.new" and published:
+        item["published"] = published
     if change.type == "item.new":
         item["text"] = "\n\n".join(block_text(b) for b in doc.blocks)[:MAX_ITEM_TEXT]
     block = change.block or change.before

@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -87,6 +87,26 @@ class HitCache:
 
 Plan = Callable[[SourceConfig, Lease, "PollResult"], Next]  # a poll's outcome → next due
 
+
+class Observer:
+    """What polls report as they go (the daemon's metrics); this base ignores all of it."""
+
+    def fetched(self, source: str, seconds: float, size: int) -> None:
+        """A fetch ended: its duration, and the bytes of the body (0 for none)."""
+
+    def parsed(self, seconds: float) -> None:
+        """A body was parsed or scanned (in the worker pool or inline)."""
+
+    def committed(self, seconds: float, alerts: Sequence[Mapping[str, Any]]) -> None:
+        """A poll's commit went through, publishing these alerts."""
+
+    def polled(self, result: PollResult) -> None:
+        """A poll ended, as logged."""
+
+    def store_failed(self) -> None:
+        """Redis refused a command or could not be reached."""
+
+
 INLINE_BYTES = 64 * 1024  # smaller bodies are parsed on the event loop: cheaper than a hop
 
 
@@ -106,7 +126,9 @@ class Poller:
         executor: Executor | None = None,
         clock: Clock = utcnow,
         plan: Plan | None = None,
+        observer: Observer | None = None,
     ) -> None:
+        self.observer = observer or Observer()
         self.store = store
         self.fetcher = fetcher
         self.matcher = matcher
@@ -123,6 +145,7 @@ class Poller:
             state = await self.store.load_source(source.name)
             result = await self._poll(source, lease, state)
         except StoreError as exc:
+            self.observer.store_failed()
             result = PollResult(source.name, "failed", error=str(exc))
         except NewsmonError as exc:
             result = await self._failed(source, lease, state, None, str(exc))
@@ -132,19 +155,24 @@ class Poller:
         ms = round((time.perf_counter() - started) * 1000, 1)
         result = replace(result, duration_ms=ms)
         _log(result)
+        self.observer.polled(result)
         return result
 
     async def refuse(self, source: SourceConfig, lease: Lease | None, error: str) -> PollResult:
         """Record a poll that could not even start (an invalid stored definition)."""
         result = await self._failed(source, lease, None, None, error)
         _log(result)
+        self.observer.polled(result)
         return result
 
     async def _poll(
         self, source: SourceConfig, lease: Lease | None, state: SourceState
     ) -> PollResult:
         validators = Validators(state.etag, state.last_modified)
+        started = time.perf_counter()
         fetched = await self.fetcher.fetch(_location(source, state), validators)
+        size = len(fetched.body) if isinstance(fetched, Fetched) else 0
+        self.observer.fetched(source.name, time.perf_counter() - started, size)
         if isinstance(fetched, Failed):
             error, retry = fetched.error, fetched.retry_after
             return await self._failed(source, lease, state, fetched.status, error, retry)
@@ -186,7 +214,11 @@ class Poller:
             pending=work.pending,
             forget_pending=work.forget_pending,
         )
-        return await self.store.commit(commit)
+        started = time.perf_counter()
+        committed = await self.store.commit(commit)
+        if committed:
+            self.observer.committed(time.perf_counter() - started, work.alerts)
+        return committed
 
     async def _fetched(
         self, source: SourceConfig, state: SourceState, got: Fetched, work: _Work
@@ -272,9 +304,13 @@ class Poller:
 
     async def _run(self, fn: Callable[..., T], cost: int, *args: Any) -> T:
         """Run a parse inline when it is small, else in the worker pool (off the loop)."""
-        if cost <= INLINE_BYTES:
-            return fn(*args)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        started = time.perf_counter()
+        try:
+            if cost <= INLINE_BYTES:
+                return fn(*args)
+            return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        finally:
+            self.observer.parsed(time.perf_counter() - started)
 
     async def _diff(
         self,

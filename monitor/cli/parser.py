@@ -53,6 +53,15 @@ def _run(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --once: also poll sources that are backing off, rate-limited or gone",
     )
+    run.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="N",
+        help="serve Prometheus /metrics, /healthz and /readyz on this port (off by default)",
+    )
+    run.add_argument(
+        "--metrics-host", default="127.0.0.1", help="the address to serve them on (127.0.0.1)"
+    )
     run.set_defaults(handler="run:run")
 
 
@@ -139,6 +148,13 @@ def _config_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         "check", parents=[common], help="validate the config and print what it would watch"
     )
     check.set_defaults(handler="configcheck:check")
+
+
+def _port(value: str) -> int:
+    number = count(value)
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError("must be a TCP port, 1 to 65535")
+    return number
 
 
 def count(value: str) -> int:

@@ -19,4 +19,5 @@ async def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     if not config.sources:
         log.warning("no sources configured", config=str(config.path))
-    return await daemon.run(config, once=args.once, force=args.force)
+    at = (args.metrics_host, args.metrics_port) if args.metrics_port else None
+    return await daemon.run(config, once=args.once, force=args.force, metrics_at=at)

@@ -59,7 +59,7 @@ class Claimer:
         self._seq = itertools.count()
         self._renewed = 0.0
 
-    async def tick(self) -> int:
+    async def tick(self) -> list[Claim]:
         """Claim this daemon's share of the due sources and start their polls."""
         room = self.capacity - len(self.running)
         claims = await self.store.schedule.claim_due(
@@ -68,7 +68,7 @@ class Claimer:
         for claim in claims:
             self._start(claim)
         await self.renew()
-        return len(claims)
+        return claims
 
     async def renew(self) -> None:
         """Extend the leases of the polls still running (at most every ``RENEW_EVERY``)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -43,9 +43,10 @@ def compile_keywords(specs: Sequence[KeywordSpec]) -> Matcher:
 class Keywords:
     """The current matcher, rebuilt whenever the keywords in Redis change."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, on_load: Callable[[int], None] | None = None) -> None:
         self.store = store
         self.matcher = Matcher([])
+        self._on_load = on_load
 
     def current(self) -> Matcher:
         return self.matcher
@@ -54,6 +55,8 @@ class Keywords:
         specs = await self.store.keywords()
         self.matcher = await asyncio.to_thread(compile_keywords, specs)
         log.info("keywords loaded", count=len(self.matcher.names))
+        if self._on_load is not None:
+            self._on_load(len(self.matcher.names))
 
     async def watch(self, stopping: asyncio.Event) -> None:
         """Follow the control channel until ``stopping`` is set, reconnecting as needed."""

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
-from contextlib import suppress
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC
 from typing import Any
 
@@ -26,6 +26,7 @@ from monitor.backend import open_store
 from monitor.config import Config, SourceConfig, load_config
 from monitor.daemon.claims import TICK, Claimer, OnceReport
 from monitor.daemon.keywords import Keywords
+from monitor.daemon.metrics import Metrics
 from monitor.daemon.workers import make_executor
 from monitor.errors import NewsmonError, StoreError
 from monitor.fetch import Fetcher
@@ -44,12 +45,25 @@ CAPACITY_PER_FETCH = 4  # claims a daemon holds at once, per request it may have
 class Daemon:
     """Claims and polls its share of the shared schedule; keeps the keywords current."""
 
-    def __init__(self, config: Config, store: Store, fetcher: Fetcher, executor: Executor | None):
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        fetcher: Fetcher,
+        executor: Executor | None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.config = config
         self.store = store
-        self.keywords = Keywords(store)
+        self.metrics = metrics or Metrics()
+        self.keywords = Keywords(store, self.metrics.loaded)
         self.poller = Poller(
-            store, fetcher, self.keywords.current, executor=executor, plan=self._plan
+            store,
+            fetcher,
+            self.keywords.current,
+            executor=executor,
+            plan=self._plan,
+            observer=self.metrics,
         )
         capacity = config.monitor.concurrency * CAPACITY_PER_FETCH
         self.claimer = Claimer(store, self.poller, capacity)
@@ -136,7 +150,14 @@ class Daemon:
         return scheduler
 
     async def _tick(self) -> None:
-        await self._guarded("claim", self.claimer.tick)
+        self.metrics.ticked()
+
+        async def claim() -> None:
+            claims = await self.claimer.tick()
+            now = sources.now_ms()
+            self.metrics.claimed([(now - c.lease.due) / 1000 for c in claims])
+
+        await self._guarded("claim", claim)
 
     async def _housekeeping(self) -> None:
         async def repair() -> None:
@@ -151,6 +172,7 @@ class Daemon:
         try:
             await job()
         except StoreError as exc:
+            self.metrics.redis_down()
             if self._outage is None:
                 log.warning("redis unavailable", during=what, error=str(exc))
             self._outage = str(exc)
@@ -169,8 +191,15 @@ class Daemon:
         return planned
 
 
-async def run(config: Config, *, once: bool = False, force: bool = False) -> int:
-    """``newsmon run``: 0 on a clean stop (with --once: 1 if any source failed)."""
+async def run(
+    config: Config,
+    *,
+    once: bool = False,
+    force: bool = False,
+    metrics_at: tuple[str, int] | None = None,
+) -> int:
+    """``newsmon run``: 0 on a clean stop (with --once: 1 if any source failed); with
+    ``metrics_at`` (host, port), the daemon serves /metrics, /healthz and /readyz there."""
     target = (
         redact(config.redis.url) if config.redis.url else f"embedded ({config.monitor.data_dir})"
     )
@@ -179,14 +208,27 @@ async def run(config: Config, *, once: bool = False, force: bool = False) -> int
     try:
         async with open_store(config) as store, _fetcher(config) as fetcher:
             daemon = Daemon(config, store, fetcher, executor)
-            await daemon.start()
-            if once:
-                return _once_status(await daemon.poll_once(force))
-            await daemon.run()
-            return 0
+            async with _endpoints(daemon.metrics, None if once else metrics_at):
+                await daemon.start()
+                if once:
+                    return _once_status(await daemon.poll_once(force))
+                await daemon.run()
+                return 0
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+
+
+@asynccontextmanager
+async def _endpoints(metrics: Metrics, at: tuple[str, int] | None) -> AsyncIterator[None]:
+    if at is None:
+        yield
+        return
+    from monitor.daemon.endpoints import serving  # aiohttp's server, only when asked for
+
+    async with serving(metrics, *at):
+        log.info("serving metrics", url=f"http://{at[0]}:{at[1]}/metrics")
+        yield
 
 
 def _once_status(report: OnceReport) -> int:

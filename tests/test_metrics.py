@@ -1,0 +1,116 @@
+"""``newsmon run --metrics-port``: a real daemon scraped over HTTP, parsed with
+prometheus-client's own text parser; /healthz and /readyz through a Redis outage."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.desk import Desk
+from tests.httpserver import LocalHTTPServer, free_port
+from tests.redisserver import RedisServer
+from tests.test_e2e import LogLines, Newsmon, stop_all, stream_alerts, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis", durable=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_metrics_health_and_readiness_of_a_running_daemon(
+    tmp_path: Path,
+    prefix: str,
+    redis_server: RedisServer,
+    http_server: LocalHTTPServer,
+    newsmon_cmd: list[str],
+) -> None:
+    desk = Desk(http_server, ["wire"], [])
+    desk.publish()
+    http_server.put("/broken", "oops", "text/plain", status=500)
+    port = free_port()
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[redis]\nprefix = "{prefix}"\n[monitor]\ninterval = "1s"\njitter = "0s"\nworkers = 1\n'
+        f"{desk.config()}"
+        f'[[sources]]\nname = "broken"\nurl = "{http_server.url("/broken")}"\n'
+        '[[keywords]]\nname = "talks"\nquery = "talks"\n'
+    )
+    newsmon = Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": redis_server.url})
+    daemon = newsmon.start("run", "--metrics-port", str(port))
+    log = LogLines(daemon)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        log.wait(lambda e: e.get("event") == "serving metrics", "the metrics endpoint")
+        log.wait(lambda e: e.get("status") == "baseline", "the baseline")
+        desk.grow()
+        wait_for(lambda: len(stream_alerts(redis_server.url, prefix)) >= 1, "the alert")
+        wait_for(lambda: get(f"{base}/readyz")[0] == 200, "ready")
+        assert get(f"{base}/healthz") == (200, "ok\n")
+        status, text = get(f"{base}/metrics")
+        assert status == 200
+        found = samples(text)
+        assert found[("newsmon_alerts_total", (("type", "item.new"),))] == 1
+        assert found[("newsmon_keyword_matches_total", (("keyword", "talks"),))] == 1
+        assert found[("newsmon_polls_total", (("outcome", "changed"), ("source", "wire")))] == 1
+        assert found[("newsmon_polls_total", (("outcome", "failed"), ("source", "broken")))] >= 1
+        assert found[("newsmon_fetch_duration_seconds_count", ())] >= 3
+        assert found[("newsmon_fetched_bytes_total", ())] > 0
+        assert found[("newsmon_commit_duration_seconds_count", ())] >= 3
+        assert found[("newsmon_alert_freshness_seconds_count", ())] == 1
+        assert found[("newsmon_keywords", ())] == 1
+        assert ("newsmon_last_success_timestamp_seconds", (("source", "wire"),)) in found
+        assert ("newsmon_last_success_timestamp_seconds", (("source", "broken"),)) not in found
+        redis_server.stop()
+        wait_for(lambda: get(f"{base}/readyz")[0] == 503, "not ready while Redis is down")
+        assert "redis" in get(f"{base}/readyz")[1]
+        assert get(f"{base}/healthz")[0] == 200  # alive: the clock still ticks
+        redis_server.start()
+        wait_for(lambda: get(f"{base}/readyz")[0] == 200, "ready again", 60)
+        errors = samples(get(f"{base}/metrics")[1])[("newsmon_redis_errors_total", ())]
+        assert errors >= 1
+    finally:
+        stop_all([daemon])
+
+
+def test_a_metrics_port_in_use_is_refused_clearly(
+    tmp_path: Path,
+    prefix: str,
+    redis_url: str,
+    http_server: LocalHTTPServer,
+    newsmon_cmd: list[str],
+) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    newsmon = Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": redis_url})
+    taken = newsmon.run("run", "--metrics-port", str(http_server.port), timeout=60)
+    assert taken.returncode == 2
+    assert f"--metrics-port: cannot listen on 127.0.0.1:{http_server.port}" in taken.stderr
+    bad = newsmon.run("run", "--metrics-port", "70000")
+    assert bad.returncode == 2 and "must be a TCP port" in bad.stderr
