@@ -75,6 +75,23 @@ class SourceConfig:
     follow_links: bool = False
 
 
+ALERT_TYPES = ("item.new", "block.new", "block.edited", "block.removed")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardConfig:
+    """One ``[[forward]]`` section: a consumer group, its targets and its filters."""
+
+    name: str  # the consumer group
+    webhook: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # sent with each webhook POST (a shared secret)
+    notify: tuple[str, ...] = ()  # Apprise URLs
+    terms: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration, validated."""
@@ -84,6 +101,7 @@ class Config:
     monitor: MonitorConfig
     sources: tuple[SourceConfig, ...]
     keywords: tuple[KeywordSpec, ...]
+    forward: tuple[ForwardConfig, ...] = ()
 
     def interval_of(self, source: SourceConfig) -> float:
         """The poll interval of a source: its own, or the monitor's default."""
@@ -257,12 +275,13 @@ def _kind_name(kind: type) -> str:
 
 def _build(raw: Mapping[str, Any], path: Path | None) -> Config:
     top = _Reader(raw, "", path)
-    top.only("redis", "monitor", "sources", "keywords")
+    top.only("redis", "monitor", "sources", "keywords", "forward")
     redis = _redis(_Reader(top.get("redis", dict, {}), "redis", path))
     monitor = _monitor(_Reader(top.get("monitor", dict, {}), "monitor", path), path)
     sources = _sources(top.get("sources", list, []), path)
     keywords = _keywords(top.get("keywords", list, []), path)
-    return Config(path, redis, monitor, sources, keywords)
+    forward = _forwards(top.get("forward", list, []), path)
+    return Config(path, redis, monitor, sources, keywords, forward)
 
 
 def _redis(r: _Reader) -> RedisConfig:
@@ -415,6 +434,47 @@ def source_from_record(name: str, record: Mapping[str, Any]) -> SourceConfig:
 def record_origin(record: Mapping[str, Any]) -> str:
     """Who stored a definition: "config" (a config file) or "cli" (``sources add``)."""
     return str(record.get("origin", "cli"))
+
+
+def _forwards(items: list[Any], path: Path | None) -> tuple[ForwardConfig, ...]:
+    found: list[ForwardConfig] = []
+    seen: set[str] = set()
+    for r in _tables(items, "forward", path):
+        r.only("name", "webhook", "headers", "notify", "terms", "sources", "types")
+        found.append(forward_from(r, _unique_name(r, seen, "forward")))
+    return tuple(found)
+
+
+def forward_table(table: Mapping[str, Any], where: str) -> ForwardConfig:
+    """A forward section given on the command line, validated like the config file's."""
+    r = _Reader(table, where, None)
+    return forward_from(r, _unique_name(r, set(), "forward"))
+
+
+def forward_from(r: _Reader, name: str) -> ForwardConfig:
+    webhook = r.get("webhook", str, "") or None
+    if webhook is not None and not webhook.lower().startswith(("http://", "https://")):
+        raise r.fail("webhook", "must be an http:// or https:// URL")
+    notify = _strings(r, "notify")
+    if webhook is None and not notify:
+        raise r.fail(None, "needs a webhook or at least one notify URL")
+    types = _strings(r, "types")
+    unknown = sorted(set(types) - set(ALERT_TYPES))
+    if unknown:
+        raise r.fail("types", f"unknown {unknown[0]!r}; use: {', '.join(ALERT_TYPES)}")
+    headers = tuple(r.get("headers", dict, {}).items())
+    for key, value in headers:
+        if not _HEADER_NAME.match(key) or not isinstance(value, str) or "\n" in value:
+            raise r.fail(f"headers.{key}", "must be a header name with a one-line string value")
+    return ForwardConfig(name, webhook, headers, notify, _strings(r, "terms"),
+                         _strings(r, "sources"), types)  # fmt: skip
+
+
+def _strings(r: _Reader, key: str) -> tuple[str, ...]:
+    values = r.get(key, list, [])
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise r.fail(key, "must be a list of strings that are not empty")
+    return tuple(values)
 
 
 def _keywords(items: list[Any], path: Path | None) -> tuple[KeywordSpec, ...]:

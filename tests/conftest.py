@@ -18,6 +18,7 @@ import redis
 
 from monitor.store import Store, connect
 from tests.httpserver import http_server  # noqa: F401  (a fixture)
+from tests.receiver import receiver  # noqa: F401  (a fixture)
 from tests.redisserver import RedisServer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,6 +26,7 @@ def build() -> argparse.ArgumentParser:
     _check(sub, common)
     _sources(sub, common)
     _config_commands(sub, common)
+    _forward(sub, common)
     status = sub.add_parser("status", parents=[common], help="each source's last poll and counts")
     status.add_argument("--json", action="store_true", help="one JSON object a line")
     status.set_defaults(handler="sources:status")
@@ -148,6 +149,41 @@ def _config_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         "check", parents=[common], help="validate the config and print what it would watch"
     )
     check.set_defaults(handler="configcheck:check")
+
+
+def _forward(sub: Any, common: argparse.ArgumentParser) -> None:
+    fwd = sub.add_parser(
+        "forward",
+        parents=[common],
+        help="deliver alerts to a webhook or Apprise URLs (else the config's [[forward]])",
+    )
+    fwd.add_argument("--webhook", metavar="URL", help="POST each alert's JSON here")
+    fwd.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="send this header with each webhook POST (a shared secret)",
+    )
+    fwd.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an Apprise URL (slack://, tgram://, discord://, mailto://, ntfy://, …)",
+    )
+    fwd.add_argument("--term", action="append", default=[], metavar="NAME")
+    fwd.add_argument("--source", action="append", default=[], metavar="NAME")
+    fwd.add_argument("--type", action="append", default=[], metavar="TYPE")
+    fwd.add_argument("--group", default="forward", help="the consumer group (default: forward)")
+    fwd.add_argument(
+        "--claim-idle",
+        default="60s",
+        metavar="DURATION",
+        help="take over alerts another forwarder left this long (default: 60s)",
+    )
+    fwd.add_argument("--count", type=count, default=0, metavar="N", help="stop after N alerts")
+    fwd.set_defaults(handler="forward:forward")
 
 
 def _port(value: str) -> int:

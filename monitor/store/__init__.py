@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from monitor.redisurl import redact
 from monitor.store.connect import connect
+from monitor.store.consumer import Consumer, Entry
 from monitor.store.core import MAX_DOCS, Store, alert_channels
 from monitor.store.keys import Keys
 from monitor.store.records import (
@@ -23,6 +24,8 @@ __all__ = [
     "MAX_DOCS",
     "Claim",
     "Commit",
+    "Consumer",
+    "Entry",
     "Keys",
     "Lease",
     "Pending",

@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 from monitor.errors import StoreError
 from monitor.models import DocState
 from monitor.query import KeywordSpec
+from monitor.store.consumer import Consumer
 from monitor.store.group import Grouped
 from monitor.store.keys import Keys
 from monitor.store.records import (
@@ -57,6 +58,10 @@ class Store:
         self.schedule = Schedule(client, self.keys)
         self._loads: Grouped[str, SourceState] = Grouped(self._load_group)
         self._commits: Grouped[Commit, bool] = Grouped(self._commit_group)
+
+    def consumer(self, group: str, name: str) -> Consumer:
+        """A consumer of a group on the alert stream (``newsmon forward``)."""
+        return Consumer(self.redis, self.keys, group, name)
 
     async def ping(self) -> None:
         """Raise StoreError unless Redis answers."""

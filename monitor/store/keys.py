@@ -17,6 +17,8 @@
 <p>:order:<name>      sorted set: document id → first-seen sequence (to forget the oldest)
 <p>:recent:<name>     hash: hour (since the epoch) → alerts of the source in that hour (25 h)
 <p>:sources           set: names of the sources ever polled
+<p>:fwd:<group>:<id>  set: the targets a forwarder group delivered stream entry <id> to,
+                      until the entry is acknowledged (so a redelivery skips them)
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class Keys:
 
     def order(self, name: str) -> str:
         return f"{self.prefix}:order:{name}"
+
+    def forwarded(self, group: str, entry_id: str) -> str:
+        return f"{self.prefix}:fwd:{group}:{entry_id}"
 
     def recent(self, name: str) -> str:
         return f"{self.prefix}:recent:{name}"

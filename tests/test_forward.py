@@ -1,0 +1,199 @@
+"""``newsmon forward`` end to end: real daemons and forwarders as processes, a real Redis, a
+webhook receiver that fails, Apprise's own json:// scheme, SIGKILLs and a shared group."""
+
+from __future__ import annotations
+
+import signal
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.forward import message
+from tests.desk import Desk
+from tests.httpserver import LocalHTTPServer
+from tests.receiver import Receiver
+from tests.test_e2e import LogLines, Newsmon, stop_all, stream_alerts, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def setup(
+    tmp_path: Path, prefix: str, redis_url: str, http_server: LocalHTTPServer, cmd: list[str]
+) -> tuple[Desk, Newsmon]:
+    desk = Desk(http_server, ["f1", "f2", "f3"], ["p1"])
+    desk.publish()
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[redis]\nprefix = "{prefix}"\n[monitor]\ninterval = "1s"\njitter = "0s"\nworkers = 1\n'
+        f"{desk.config()}"
+    )
+    return desk, Newsmon(cmd, config, {"NEWSMON_REDIS_URL": redis_url})
+
+
+def forwarded_ids(receiver: Receiver) -> Counter[str]:
+    return Counter(d.body["id"] for d in receiver.ok())
+
+
+def joined(log: LogLines) -> None:
+    log.wait(lambda e: e.get("event") == "forwarding", "the forwarder to join its group")
+
+
+def grow_and_wait(desk: Desk, redis_url: str, prefix: str) -> None:
+    desk.grow()
+    want = len(desk.expected)
+    wait_for(lambda: len(stream_alerts(redis_url, prefix)) >= want, "the round's alerts", 90)
+
+
+def test_a_failing_webhook_gets_every_alert_once_across_a_sigkill(
+    tmp_path: Path,
+    prefix: str,
+    redis_url: str,
+    http_server: LocalHTTPServer,
+    receiver: Receiver,
+    newsmon_cmd: list[str],
+) -> None:
+    desk, newsmon = setup(tmp_path, prefix, redis_url, http_server, newsmon_cmd)
+    daemon = newsmon.start("run")
+    args = (
+        "forward",
+        "--webhook",
+        receiver.url(),
+        "--header",
+        "X-Secret: s3",
+        "--claim-idle",
+        "1s",
+    )
+    receiver.fail_next(2)
+    forwarder = newsmon.start(*args)
+    logs = [LogLines(daemon), LogLines(forwarder)]
+    try:
+        joined(logs[1])
+        for name in desk.names():
+            logs[0].wait(
+                lambda e, n=name: e.get("status") == "baseline" and e.get("source") == n, name
+            )
+        grow_and_wait(desk, redis_url, prefix)
+        wait_for(lambda: len(receiver.ok()) == 4, "round 1 delivered", 60)
+        assert receiver.failed() == 2  # retried, not dropped
+        receiver.fail_next(1000)  # the receiver goes down…
+        grow_and_wait(desk, redis_url, prefix)
+        wait_for(lambda: receiver.failed() >= 3, "a failing delivery of round 2")
+        forwarder.send_signal(signal.SIGKILL)  # …and the forwarder dies while retrying
+        forwarder.wait(timeout=30)
+        receiver.fail_next(0)
+        forwarder = newsmon.start(*args)
+        logs.append(LogLines(forwarder))
+        joined(logs[2])
+        grow_and_wait(desk, redis_url, prefix)
+        wait_for(lambda: len(receiver.ok()) >= 12, "rounds 2 and 3 delivered", 60)
+    finally:
+        stop_all([daemon, forwarder])
+    ids = forwarded_ids(receiver)
+    assert sorted(ids) == sorted(a["id"] for a in stream_alerts(redis_url, prefix))
+    assert set(ids.values()) == {1}, "an alert was delivered twice"
+    assert all(d.headers.get("X-Secret") == "s3" for d in receiver.ok())
+    assert all(d.headers.get("Idempotency-Key") == d.body["id"] for d in receiver.ok())
+
+
+def test_two_forwarders_in_one_group_share_the_alerts_with_none_twice(
+    tmp_path: Path,
+    prefix: str,
+    redis_url: str,
+    http_server: LocalHTTPServer,
+    receiver: Receiver,
+    newsmon_cmd: list[str],
+) -> None:
+    desk, newsmon = setup(tmp_path, prefix, redis_url, http_server, newsmon_cmd)
+    daemon = newsmon.start("run")
+    forwarders = [newsmon.start("forward", "--webhook", receiver.url()) for _ in range(2)]
+    logs = [LogLines(p) for p in [daemon, *forwarders]]
+    try:
+        joined(logs[1])
+        joined(logs[2])
+        for name in desk.names():
+            logs[0].wait(
+                lambda e, n=name: e.get("status") == "baseline" and e.get("source") == n, name
+            )
+        for _ in range(4):
+            grow_and_wait(desk, redis_url, prefix)
+        wait_for(lambda: len(receiver.ok()) >= 16, "every alert delivered", 60)
+    finally:
+        stop_all([daemon, *forwarders])
+    ids = forwarded_ids(receiver)
+    assert len(ids) == 16 and set(ids.values()) == {1}
+    shares = [sum(1 for e in log.events if e.get("event") == "alert forwarded") for log in logs[1:]]
+    assert sum(shares) == 16 and min(shares) >= 1, shares
+
+
+def test_apprise_json_target_and_filters(
+    tmp_path: Path,
+    prefix: str,
+    redis_url: str,
+    http_server: LocalHTTPServer,
+    receiver: Receiver,
+    newsmon_cmd: list[str],
+) -> None:
+    desk, newsmon = setup(tmp_path, prefix, redis_url, http_server, newsmon_cmd)
+    daemon = newsmon.start("run")
+    apprise_url = f"json://127.0.0.1:{receiver.port}/apprise"
+    forwarder = newsmon.start("forward", "--notify", apprise_url, "--source", "p1", "--count", "2")
+    logs = [LogLines(daemon), LogLines(forwarder)]
+    try:
+        joined(logs[1])
+        for name in desk.names():
+            logs[0].wait(
+                lambda e, n=name: e.get("status") == "baseline" and e.get("source") == n, name
+            )
+        grow_and_wait(desk, redis_url, prefix)
+        grow_and_wait(desk, redis_url, prefix)
+        assert forwarder.wait(timeout=60) == 0  # --count 2: the two alerts of p1
+    finally:
+        stop_all([daemon, forwarder])
+    posts = [d.body for d in receiver.ok() if d.path == "/apprise"]
+    assert len(posts) == 2
+    assert [p["title"] for p in posts] == ["[p1] p1 update 1", "[p1] p1 update 2"]
+    assert all("New update" in p["message"] and "https://" in p["message"] for p in posts)
+
+
+def test_a_readable_message_marks_the_matched_words() -> None:
+    alert: dict[str, Any] = {
+        "type": "block.new",
+        "source": "live",
+        "item": {"id": "x", "url": "https://x.example/live", "title": "Live"},
+        "block": {"headline": "Troops pull back", "url": "https://x.example/live#b1", "text": ""},
+        "terms": [{"name": "pullback", "snippets": ["some **troops** began to **pull back**"]}],
+    }
+    title, body = message(alert)
+    assert title == "[live] Troops pull back"
+    assert body.splitlines() == [
+        "New update",
+        "pullback: some **troops** began to **pull back**",
+        "https://x.example/live#b1",
+    ]
+
+
+def test_forward_refuses_bad_input_naming_the_option(
+    tmp_path: Path, prefix: str, redis_url: str, newsmon_cmd: list[str]
+) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[redis]\nprefix = "{prefix}"\n[[forward]]\nname = "desk"\nwebhook = "ftp://x"\n'
+    )
+    bad = Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": redis_url}).run("forward")
+    assert bad.returncode == 2, bad.stderr
+    assert "forward[0].webhook: must be an http:// or https:// URL" in bad.stderr
+    plain = tmp_path / "plain.toml"
+    plain.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    newsmon = Newsmon(newsmon_cmd, plain, {"NEWSMON_REDIS_URL": redis_url})
+    cases = [
+        ((), "nothing to forward to"),
+        (("--notify", "nosuch://x"), "notify: not a notification URL Apprise knows"),
+        (("--webhook", "http://x", "--type", "page.changed"), "types: unknown 'page.changed'"),
+        (("--webhook", "http://x", "--header", "nocolon"), "--header 'nocolon'"),
+        (("--webhook", "http://x", "--group", "a b"), "name: must be letters"),
+    ]
+    for extra, expected in cases:
+        done = newsmon.run("forward", *extra, timeout=60)
+        assert done.returncode == 2 and expected in done.stderr, (extra, done.stderr)
