@@ -33,9 +33,11 @@ def test_compose_can_scale_the_monitor() -> None:
 
 def test_public_surface() -> None:
     assert sorted(monitor.__all__) == [
+        "Alert",
         "Config",
         "KeywordSpec",
         "alert_schema",
+        "alerts",
         "load_config",
         "subscribe",
     ]

@@ -1,0 +1,104 @@
+"""The Python client: typed alerts from the stream, filtered, from a time or a stream id, and
+the documented example run as a program."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+
+import monitor
+from monitor.client import _after
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "consuming.md"
+
+
+def put(redis_url: str, prefix: str, alert: dict[str, object]) -> str:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return str(client.xadd(f"{prefix}:stream", {"alert": json.dumps(alert)}))
+    finally:
+        client.close()
+
+
+def alert(n: int, source: str = "wire", term: str | None = None) -> dict[str, object]:
+    terms = [{"name": term, "before": 0, "after": 1, "appeared": True, "disappeared": False,
+              "snippets": [f"**{term}**"], "numbers": []}] if term else []  # fmt: skip
+    return {
+        "schema": 1, "id": f"{n:032x}", "type": "item.new", "source": source,
+        "item": {"id": f"i{n}", "url": f"https://x.example/{n}", "title": f"Item {n}"},
+        "block": None, "terms": terms, "detected_at": "2026-11-25T07:00:00.000Z",
+    }  # fmt: skip
+
+
+async def test_alerts_since_a_stream_id_filtered_by_term(redis_url: str, prefix: str) -> None:
+    first = put(redis_url, prefix, alert(1, term="sanctions"))
+    put(redis_url, prefix, alert(2, term="sanctions"))
+    put(redis_url, prefix, alert(3))
+    put(redis_url, prefix, alert(4, source="other", term="sanctions"))
+    got = []
+    async for a in monitor.alerts(redis_url, prefix, terms=["sanctions"], sources=["wire"],
+                                  since=first):  # fmt: skip
+        got.append(a["item"]["title"])
+        break
+    assert got == ["Item 2"]
+
+
+async def test_alerts_since_a_time_include_that_moment(redis_url: str, prefix: str) -> None:
+    put(redis_url, prefix, alert(1))
+    start = datetime.now(UTC) - timedelta(seconds=60)
+    titles = []
+    async for a in monitor.alerts(redis_url, prefix, since=start):
+        titles.append(a["item"]["title"])
+        break
+    assert titles == ["Item 1"]
+
+
+def test_since_is_checked() -> None:
+    assert _after("1732520000000-5") == "1732520000000-5"
+    assert _after(datetime(2026, 1, 1, tzinfo=UTC)) == f"{1767225600000 - 1}-{2**64 - 1}"
+    with pytest.raises(ValueError, match="not a stream id"):
+        _after("yesterday")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        _after(datetime(2026, 1, 1))
+
+
+def test_the_documented_example_runs(redis_url: str, prefix: str, tmp_path: Path) -> None:
+    code = re.search(r"## From Python.*?```python\n(.*?)```", DOCS.read_text(), re.S)
+    assert code is not None
+    script = tmp_path / "example.py"
+    script.write_text(code.group(1))
+    put(redis_url, prefix, alert(7, term="sanctions"))
+    env = {**os.environ, "NEWSMON_REDIS_URL": redis_url, "NEWSMON_PREFIX": prefix,
+           "NEWSMON_EXAMPLE_ONE": "1"}  # fmt: skip
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "2026-11-25T07:00:00.000Z item.new wire Item 7",
+        "  sanctions: 0 -> 1",
+    ]
+
+
+def test_the_documented_example_type_checks(tmp_path: Path) -> None:
+    """The alerts are typed: mypy --strict knows every field the example reads."""
+    code = re.search(r"## From Python.*?```python\n(.*?)```", DOCS.read_text(), re.S)
+    assert code is not None
+    script = tmp_path / "example.py"
+    script.write_text(code.group(1) + '\nasync def wrong() -> None:\n'
+                      '    async for a in monitor.alerts("redis://x"):\n'
+                      '        a["headline"]\n')  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(script)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(DOCS.parents[1])},  # an editable install hides it
+    )  # fmt: skip
+    errors = [x for x in done.stdout.splitlines() if x.startswith("example.py") and ": error:" in x]
+    assert len(errors) == 1 and '"Alert" has no key "headline"' in errors[0], done.stdout
