@@ -38,6 +38,11 @@ def _reconnecting(exc: StoreError, delay: float) -> None:
 
 
 def print_alert(alert: dict[str, Any], as_json: bool) -> None:
-    """One alert: a JSON line, or readable text."""
+    """One alert: a JSON line, or readable text (in colour on a terminal)."""
+    if not as_json and sys.stdout.isatty():
+        from monitor.cli.show import print_styled  # rich, only for a person watching
+
+        print_styled(alert)
+        return
     text = json.dumps(alert, ensure_ascii=False) if as_json else alert_text(alert) + "\n"
     print(text, flush=True)
