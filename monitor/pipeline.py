@@ -106,6 +106,9 @@ class Observer:
     def store_failed(self) -> None:
         """Redis refused a command or could not be reached."""
 
+    def planned(self, count: int) -> None:
+        """A pass over every source (``run --once``) is about to poll this many."""
+
 
 INLINE_BYTES = 64 * 1024  # smaller bodies are parsed on the event loop: cheaper than a hop
 

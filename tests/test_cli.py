@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -187,3 +188,38 @@ def test_config_check_says_what_it_would_watch_or_names_the_key(
     refused = newsmon(newsmon_cmd, "config", "check", "--config", str(bad))
     assert refused.returncode == 2
     assert "sources[0].interval" in refused.stderr and str(bad) in refused.stderr
+
+
+def test_run_once_shows_a_progress_bar_on_a_terminal_only(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    import pty
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss([ITEM_B, ITEM_A]), encoding="utf-8")
+    config = tmp_path / "m.toml"
+    config.write_text(
+        f'[redis]\nprefix = "{prefix}"\n[monitor]\nworkers = 1\n'
+        f'[[sources]]\nname = "wire"\nurl = "{feed}"\nalert_on_first_poll = true\n'
+        f'[[sources]]\nname = "gone"\nurl = "{tmp_path / "missing.xml"}"\n'
+    )
+    cmd = [*newsmon_cmd, "run", "--once", "--config", str(config)]
+    env = {**os.environ, "NEWSMON_REDIS_URL": redis_url, "COLUMNS": "120"}
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(cmd, stdin=follower, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert proc.wait(timeout=60) == 1  # one source failed
+    os.close(leader)
+    shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode())
+    assert re.search(r"polling .*2/2 1 failed 2 alerts", shown), shown[-2000:]
+    piped = subprocess.run([*cmd, "--force"], capture_output=True, text=True, timeout=60, env=env)
+    assert "polling" not in piped.stderr and '"event": "poll"' in piped.stderr

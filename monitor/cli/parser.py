@@ -136,10 +136,10 @@ def _sources(sub: Any, common: argparse.ArgumentParser) -> None:
     remove.set_defaults(handler="sources:remove")
     imports = ssub.add_parser("import", parents=[common], help="watch the feeds of an OPML file")
     imports.add_argument("file", help="an OPML file, as feed readers export them")
-    imports.set_defaults(handler="sources:import_opml")
+    imports.set_defaults(handler="opml:import_opml")
     export = ssub.add_parser("export", parents=[common], help="print the sources as OPML")
     export.add_argument("--output", "-o", help="write to this file instead")
-    export.set_defaults(handler="sources:export_opml")
+    export.set_defaults(handler="opml:export_opml")
 
 
 def _config_commands(sub: Any, common: argparse.ArgumentParser) -> None:

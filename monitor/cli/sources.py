@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-from monitor import opml, sources
+from monitor import sources
 from monitor.backend import open_store
 from monitor.cli.common import config_of, report_removal
 from monitor.config import Config, SourceConfig, source_from_table
-from monitor.errors import ConfigError
 from monitor.store import SourceState, Store
 
 
@@ -73,54 +71,6 @@ async def add(args: argparse.Namespace) -> int:
     print(
         f"{'watching' if changed else 'unchanged, polled again now:'} {source.name}: {source.url}"
     )
-    return 0
-
-
-async def import_opml(args: argparse.Namespace) -> int:
-    """Watch the feeds of an OPML file; every one is validated before anything is stored."""
-    where = str(args.file)
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file: {exc.strerror}", path=where) from None
-    outlines = opml.read_opml(data, where)
-    if not outlines:
-        raise ConfigError("no feed in it (no <outline> with an xmlUrl)", path=where)
-    async with open_store(_config(args)) as store:
-        listed = await sources.listing(store)
-        known = {item.source.url: item.name for item in listed if item.source}
-        fresh = list({o.url: o for o in outlines if o.url not in known}.values())
-        names = opml.names_for(fresh, taken=[item.name for item in listed])
-        new = [_from_outline(o, name, where) for o, name in zip(fresh, names, strict=True)]
-        await sources.add_many(store, new, "opml")
-    for source in new:
-        print(f"watching {source.name}: {source.url}")
-    already = len({o.url for o in outlines} - {o.url for o in fresh})
-    print(f"imported {len(new)} source{'s' if len(new) != 1 else ''} from {where}"
-          f"{f' ({already} already watched)' if already else ''}")  # fmt: skip
-    return 0
-
-
-def _from_outline(outline: opml.Outline, name: str, where: str) -> SourceConfig:
-    table: dict[str, Any] = {"name": name, "url": outline.url, "kind": outline.kind}
-    if outline.interval is not None:
-        table["interval"] = outline.interval
-    return source_from_table(table, f"outline {outline.title or outline.url!r}", where)
-
-
-async def export_opml(args: argparse.Namespace) -> int:
-    """Print (or write to ``--output``) every stored source as OPML 2.0."""
-    async with open_store(_config(args)) as store:
-        listed = await sources.listing(store)
-    text = opml.write_opml(
-        opml.Subscription(i.name, i.source.url, i.source.kind, i.source.interval)
-        for i in listed
-        if i.source is not None
-    )
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        print(text, end="")
     return 0
 
 

@@ -88,6 +88,7 @@ class Daemon:
         skipped = {name for name, _reason, _until in held}
         patience = self.config.monitor.timeout + STOP_GRACE
         wanted = [n for n in names if n not in skipped]
+        self.metrics.planned(len(wanted))
         return await self.claimer.poll_named(wanted, patience)
 
     async def _held_back(self, names: list[str]) -> list[tuple[str, str, float]]:
@@ -197,6 +198,7 @@ async def run(
     once: bool = False,
     force: bool = False,
     metrics_at: tuple[str, int] | None = None,
+    metrics: Metrics | None = None,
 ) -> int:
     """``newsmon run``: 0 on a clean stop (with --once: 1 if any source failed); with
     ``metrics_at`` (host, port), the daemon serves /metrics, /healthz and /readyz there."""
@@ -207,7 +209,7 @@ async def run(
     executor = make_executor(config.monitor.workers)
     try:
         async with open_store(config) as store, _fetcher(config) as fetcher:
-            daemon = Daemon(config, store, fetcher, executor)
+            daemon = Daemon(config, store, fetcher, executor, metrics)
             async with _endpoints(daemon.metrics, None if once else metrics_at):
                 await daemon.start()
                 if once:
