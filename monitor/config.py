@@ -13,7 +13,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -202,7 +202,7 @@ def _apply_env(config: Config, env: Mapping[str, str], file: Path) -> Config:
         redis = RedisConfig(url, redis.prefix, redis.stream_maxlen)
     if env.get("NEWSMON_DATA_DIR"):
         monitor = _replace_data_dir(monitor, Path(env["NEWSMON_DATA_DIR"]))
-    return Config(config.path, redis, monitor, config.sources, config.keywords)
+    return replace(config, redis=redis, monitor=monitor)
 
 
 def _replace_data_dir(monitor: MonitorConfig, data_dir: Path) -> MonitorConfig:

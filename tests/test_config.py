@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,16 @@ def test_durations_and_sizes() -> None:
     for bad in ("0s", "-1m", "5 parsecs", ""):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def test_the_documented_config_with_every_key_loads(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
+    block = re.search(r"```toml\n(.*?)```", docs.read_text(), re.S)
+    assert block is not None
+    path = tmp_path / "monitor.toml"
+    path.write_text(block.group(1))
+    config = load_config(path)
+    assert [s.name for s in config.sources] == ["guardian-world"]
+    assert [k.name for k in config.keywords] == ["troop-pullback"]
+    (forward,) = config.forward
+    assert forward.name == "desk" and forward.headers == (("Authorization", "Bearer s3cr3t"),)

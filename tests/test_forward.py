@@ -127,7 +127,7 @@ def test_two_forwarders_in_one_group_share_the_alerts_with_none_twice(
     assert sum(shares) == 16 and min(shares) >= 1, shares
 
 
-def test_apprise_json_target_and_filters(
+def test_apprise_json_target_and_filters_from_a_config_section(
     tmp_path: Path,
     prefix: str,
     redis_url: str,
@@ -138,7 +138,9 @@ def test_apprise_json_target_and_filters(
     desk, newsmon = setup(tmp_path, prefix, redis_url, http_server, newsmon_cmd)
     daemon = newsmon.start("run")
     apprise_url = f"json://127.0.0.1:{receiver.port}/apprise"
-    forwarder = newsmon.start("forward", "--notify", apprise_url, "--source", "p1", "--count", "2")
+    section = f'[[forward]]\nname = "desk"\nnotify = ["{apprise_url}"]\nsources = ["p1"]\n'
+    newsmon.config.write_text(newsmon.config.read_text() + section)  # the config's route
+    forwarder = newsmon.start("forward", "--count", "2")
     logs = [LogLines(daemon), LogLines(forwarder)]
     try:
         joined(logs[1])
