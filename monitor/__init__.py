@@ -11,17 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from monitor.alerttypes import Alert
-    from monitor.client import alerts, subscribe
+    from monitor.client import subscribe
     from monitor.config import Config, load_config
     from monitor.query import KeywordSpec
 
-__all__ = ["Alert", "Config", "KeywordSpec", "alert_schema", "alerts", "load_config", "subscribe"]
+__all__ = ["Alert", "Config", "KeywordSpec", "alert_schema", "load_config", "subscribe"]
 __version__ = "0.1.0"
 
 
 _LAZY = {
     "Alert": "monitor.alerttypes",
-    "alerts": "monitor.client",
     "subscribe": "monitor.client",
     "Config": "monitor.config",
     "load_config": "monitor.config",

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
-import monitor
-from monitor.client import _after
+from monitor.client import _after, alerts
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "consuming.md"
 
@@ -44,7 +43,7 @@ async def test_alerts_since_a_stream_id_filtered_by_term(redis_url: str, prefix:
     put(redis_url, prefix, alert(3))
     put(redis_url, prefix, alert(4, source="other", term="sanctions"))
     got = []
-    async for a in monitor.alerts(redis_url, prefix, terms=["sanctions"], sources=["wire"],
+    async for a in alerts(redis_url, prefix, terms=["sanctions"], sources=["wire"],
                                   since=first):  # fmt: skip
         got.append(a["item"]["title"])
         break
@@ -55,7 +54,7 @@ async def test_alerts_since_a_time_include_that_moment(redis_url: str, prefix: s
     put(redis_url, prefix, alert(1))
     start = datetime.now(UTC) - timedelta(seconds=60)
     titles = []
-    async for a in monitor.alerts(redis_url, prefix, since=start):
+    async for a in alerts(redis_url, prefix, since=start):
         titles.append(a["item"]["title"])
         break
     assert titles == ["Item 1"]
@@ -93,7 +92,7 @@ def test_the_documented_example_type_checks(tmp_path: Path) -> None:
     assert code is not None
     script = tmp_path / "example.py"
     script.write_text(code.group(1) + '\nasync def wrong() -> None:\n'
-                      '    async for a in monitor.alerts("redis://x"):\n'
+                      '    async for a in alerts("redis://x"):\n'
                       '        a["headline"]\n')  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(script)],

@@ -37,7 +37,6 @@ def test_public_surface() -> None:
         "Config",
         "KeywordSpec",
         "alert_schema",
-        "alerts",
         "load_config",
         "subscribe",
     ]

@@ -27,7 +27,7 @@ def build() -> argparse.ArgumentParser:
     _sources(sub, common)
     _config_commands(sub, common)
     _forward(sub, common)
-    status = sub.add_parser("status", parents=[common], help="each source's last poll and counts")
+    status = sub.add_parser("status", parents=[common], help="every source's health, as a table")
     status.add_argument("--json", action="store_true", help="one JSON object a line")
     status.set_defaults(handler="sources:status")
     return parser
