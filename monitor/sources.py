@@ -13,15 +13,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from monitor.config import (
+    Config,
     SourceConfig,
     record_origin,
     source_from_record,
     source_record,
 )
 from monitor.errors import ConfigError
-from monitor.store import Slot, Store
+from monitor.store import Slot, SourceState, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,7 @@ class Listed:
     origin: str
     slot: Slot
     error: str | None = None
+    disabled: bool = False
 
 
 def now_ms() -> int:
@@ -93,11 +96,45 @@ async def remove(store: Store, name: str) -> bool:
     return bool(removed)
 
 
+async def disable(store: Store, name: str) -> bool:
+    """Stop polling a source but keep it and its state; False if there is none of that name."""
+    done = await store.schedule.disable(name)
+    if done:
+        await store.announce("sources", "disable", [name])
+    return done
+
+
+async def enable(store: Store, name: str) -> bool:
+    """Poll a disabled source again, starting now; False if there is none of that name."""
+    done = await store.schedule.enable(name, now_ms())
+    if done:
+        await store.announce("sources", "enable", [name])
+    return done
+
+
 async def listing(store: Store) -> list[Listed]:
     """Every stored source with its schedule slot, by name."""
     stored = await store.schedule.definitions()
     slots = await store.schedule.slots(sorted(stored))
-    return [_listed(name, stored[name], slots[name]) for name in sorted(stored)]
+    off = await store.schedule.disabled()
+    return [_listed(name, stored[name], slots[name], name in off) for name in sorted(stored)]
+
+
+async def status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
+    """Every source's health, as ``newsmon status --json`` prints it (one dict per source)."""
+    listed = {item.name: item for item in await listing(store)}
+    configured = {s.name: s for s in config.sources}
+    names = sorted(set(listed) | set(configured) | set(await store.source_names()))
+    rows = []
+    for name in names:
+        item = listed.get(name)
+        source = (item.source if item else None) or configured.get(name)
+        row = _status_row(name, await store.load_source(name), item, source)
+        row["interval"] = (source.interval if source else None) or config.monitor.interval
+        row["documents"] = await store.document_count(name)
+        row["alerts_24h"] = await store.alerts_last_day(name)
+        rows.append(row)
+    return rows
 
 
 def decode(name: str, definition: str) -> SourceConfig:
@@ -134,9 +171,40 @@ async def _remove(store: Store, names: Sequence[str]) -> list[str]:
     return removed
 
 
-def _listed(name: str, record: dict[str, object], slot: Slot) -> Listed:
+def _listed(name: str, record: dict[str, object], slot: Slot, disabled: bool) -> Listed:
     try:
         source = source_from_record(name, record)
     except ConfigError as exc:
-        return Listed(name, None, record_origin(record), slot, str(exc))
-    return Listed(name, source, record_origin(record), slot)
+        return Listed(name, None, record_origin(record), slot, str(exc), disabled)
+    return Listed(name, source, record_origin(record), slot, None, disabled)
+
+
+def _status_row(
+    name: str, state: SourceState, listed: Listed | None, source: SourceConfig | None
+) -> dict[str, Any]:
+    return {
+        "source": name,
+        "kind": source.kind if source else None,
+        "url": source.url if source else None,
+        "watched": listed is not None,
+        "disabled": bool(listed and listed.disabled),
+        "last_poll": state.last_poll,
+        "last_status": state.last_status,
+        "last_http": state.last_http,
+        "last_ok": state.last_ok,
+        "last_error": state.last_error,
+        "last_error_at": state.last_error_at,
+        "next_poll": _when(listed.slot.due) if listed else None,
+        "next_reason": state.next_reason,
+        "polling": bool(listed and listed.slot.leased),
+        "failures": state.failures,
+        "failure_class": state.failure_class,
+        "gone": state.gone,
+        "moved_to": state.raw.get("moved_to"),
+        "polls": state.polls,
+        "alerts": state.alerts,
+    }
+
+
+def _when(ms: float | None) -> str | None:
+    return None if ms is None else iso_ms(ms)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from monitor.config import Config, load_config
@@ -20,3 +21,8 @@ def report_removal(kind: str, name: str, removed: bool) -> int:
         return 1
     print(f"removed {name}")
     return 0
+
+
+def token_of(args: argparse.Namespace) -> str | None:
+    """The web token: ``--token``, else ``NEWSMON_WEB_TOKEN``, else None."""
+    return getattr(args, "token", None) or os.environ.get("NEWSMON_WEB_TOKEN") or None

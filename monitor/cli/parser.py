@@ -27,6 +27,7 @@ def build() -> argparse.ArgumentParser:
     _sources(sub, common)
     _config_commands(sub, common)
     _forward(sub, common)
+    _web(sub, common)
     status = sub.add_parser("status", parents=[common], help="every source's health, as a table")
     status.add_argument("--json", action="store_true", help="one JSON object a line")
     status.set_defaults(handler="sources:status")
@@ -63,7 +64,21 @@ def _run(sub: Any, common: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--metrics-host", default="127.0.0.1", help="the address to serve them on (127.0.0.1)"
     )
+    run.add_argument("--token", help=_TOKEN_HELP + "; off loopback the pages need one")
     run.set_defaults(handler="run:run")
+
+
+_TOKEN_HELP = "the web pages' and API's token (default: $NEWSMON_WEB_TOKEN)"
+
+
+def _web(sub: Any, common: argparse.ArgumentParser) -> None:
+    web = sub.add_parser(
+        "web", parents=[common], help="serve the alert wall, keyword workbench and sources pages"
+    )
+    web.add_argument("--host", default="127.0.0.1", help="the address to listen on (127.0.0.1)")
+    web.add_argument("--port", type=_port, default=8477, help="the port (8477)")
+    web.add_argument("--token", help=_TOKEN_HELP + "; required off loopback")
+    web.set_defaults(handler="web:web")
 
 
 def _subscribe(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -134,6 +149,13 @@ def _sources(sub: Any, common: argparse.ArgumentParser) -> None:
     remove = ssub.add_parser("remove", parents=[common], help="stop watching a source")
     remove.add_argument("name")
     remove.set_defaults(handler="sources:remove")
+    for action, what in (
+        ("disable", "stop polling a source, keeping it"),
+        ("enable", "poll a disabled source again"),
+    ):
+        switch = ssub.add_parser(action, parents=[common], help=what)
+        switch.add_argument("name")
+        switch.set_defaults(handler=f"sources:{action}")
     imports = ssub.add_parser("import", parents=[common], help="watch the feeds of an OPML file")
     imports.add_argument("file", help="an OPML file, as feed readers export them")
     imports.set_defaults(handler="opml:import_opml")

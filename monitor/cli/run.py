@@ -9,7 +9,7 @@ import sys
 import structlog
 
 from monitor import daemon, logs
-from monitor.cli.common import config_of
+from monitor.cli.common import config_of, token_of
 from monitor.config import Config
 from monitor.daemon.metrics import Metrics
 
@@ -34,7 +34,7 @@ async def _run(args: argparse.Namespace, config: Config, metrics: Metrics | None
         log.warning("no sources configured", config=str(config.path))
     at = (args.metrics_host, args.metrics_port) if args.metrics_port else None
     return await daemon.run(config, once=args.once, force=args.force, metrics_at=at,
-                            metrics=metrics)  # fmt: skip
+                            metrics=metrics, web_token=token_of(args))  # fmt: skip
 
 
 def _logs(args: argparse.Namespace) -> None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from monitor import sources
 from monitor.backend import open_store
 from monitor.cli.common import config_of, report_removal
-from monitor.config import Config, SourceConfig, source_from_table
-from monitor.store import SourceState, Store
+from monitor.config import Config, source_from_table
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -47,6 +47,7 @@ def _listed_row(item: sources.Listed) -> dict[str, Any]:
         "next_poll": _when(item.slot.due),
         "polling": item.slot.leased,
         "error": item.error,
+        "disabled": item.disabled,
     }
 
 
@@ -57,7 +58,8 @@ def _listed_text(item: sources.Listed) -> str:
     every = f"every {s.interval:g}s" if s.interval else "default interval"
     flags = [f for f, on in (("follow_links", s.follow_links),) if on]
     extra = f"  [{', '.join(flags)}]" if flags else ""
-    return f"{s.name}  {s.kind}  {s.url}  {every}  ({item.origin}){extra}"
+    off = "  DISABLED" if item.disabled else ""
+    return f"{s.name}  {s.kind}  {s.url}  {every}  ({item.origin}){extra}{off}"
 
 
 async def add(args: argparse.Namespace) -> int:
@@ -80,11 +82,31 @@ async def remove(args: argparse.Namespace) -> int:
     return report_removal("source", args.name, removed)
 
 
+async def disable(args: argparse.Namespace) -> int:
+    async with open_store(_config(args)) as store:
+        done = await sources.disable(store, args.name)
+    return _switched(args.name, done, "disabled: not polled until `newsmon sources enable`")
+
+
+async def enable(args: argparse.Namespace) -> int:
+    async with open_store(_config(args)) as store:
+        done = await sources.enable(store, args.name)
+    return _switched(args.name, done, "enabled: polled now, then at its interval")
+
+
+def _switched(name: str, done: bool, what: str) -> int:
+    if not done:
+        print(f"newsmon: no source named {name!r}", file=sys.stderr)
+        return 1
+    print(f"{name}: {what}")
+    return 0
+
+
 async def status(args: argparse.Namespace) -> int:
     """Every source's health: a table on a terminal, plain columns otherwise, or JSON lines."""
     config = _config(args)
     async with open_store(config) as store:
-        rows = await _status_rows(store, config)
+        rows = await sources.status_rows(store, config)
     if args.json:
         for row in rows:
             print(json.dumps(row))
@@ -96,48 +118,6 @@ async def status(args: argparse.Namespace) -> int:
 
     print_status(rows)
     return 0
-
-
-async def _status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
-    listed = {item.name: item for item in await sources.listing(store)}
-    configured = {s.name: s for s in config.sources}
-    names = sorted(set(listed) | set(configured) | set(await store.source_names()))
-    rows = []
-    for name in names:
-        item = listed.get(name)
-        source = (item.source if item else None) or configured.get(name)
-        row = _status_row(name, await store.load_source(name), item, source)
-        row["interval"] = (source.interval if source else None) or config.monitor.interval
-        row["documents"] = await store.document_count(name)
-        row["alerts_24h"] = await store.alerts_last_day(name)
-        rows.append(row)
-    return rows
-
-
-def _status_row(
-    name: str, state: SourceState, listed: sources.Listed | None, source: SourceConfig | None
-) -> dict[str, Any]:
-    return {
-        "source": name,
-        "kind": source.kind if source else None,
-        "url": source.url if source else None,
-        "watched": listed is not None,
-        "last_poll": state.last_poll,
-        "last_status": state.last_status,
-        "last_http": state.last_http,
-        "last_ok": state.last_ok,
-        "last_error": state.last_error,
-        "last_error_at": state.last_error_at,
-        "next_poll": _when(listed.slot.due) if listed else None,
-        "next_reason": state.next_reason,
-        "polling": bool(listed and listed.slot.leased),
-        "failures": state.failures,
-        "failure_class": state.failure_class,
-        "gone": state.gone,
-        "moved_to": state.raw.get("moved_to"),
-        "polls": state.polls,
-        "alerts": state.alerts,
-    }
 
 
 def _when(ms: float | None) -> str | None:

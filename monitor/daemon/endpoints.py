@@ -2,27 +2,25 @@
 
 ``/metrics`` is the Prometheus text format; ``/healthz`` answers 200 while the scheduler's
 clock fires (a wedged event loop answers nothing at all); ``/readyz`` answers 200 once Redis
-answers the scheduler and the keywords are loaded, 503 with the reason otherwise. It runs on
-the daemon's own event loop and binds 127.0.0.1 unless told otherwise.
+answers the scheduler and the keywords are loaded, 503 with the reason otherwise. They share
+the daemon's one HTTP server with the web pages (``monitor.web``), on its own event loop.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from monitor.daemon.metrics import Metrics
-from monitor.errors import ConfigError
 
 STALE = 5.0  # seconds without a clock tick (every 0.25 s) before /healthz fails
 
 
-def app(metrics: Metrics) -> web.Application:
-    """The three endpoints, reading one daemon's metrics."""
+def app(metrics: Metrics, base: web.Application | None = None) -> web.Application:
+    """The three endpoints, reading one daemon's metrics (added to ``base``, the web pages,
+    when given)."""
 
     async def scrape(_request: web.Request) -> web.Response:
         response = web.Response(body=metrics.text())
@@ -47,27 +45,8 @@ def app(metrics: Metrics) -> web.Application:
             return web.Response(status=503, text="; ".join(problems) + "\n")
         return web.Response(text="ready\n")
 
-    application = web.Application()
+    application = base if base is not None else web.Application()
     application.router.add_get("/metrics", scrape)
     application.router.add_get("/healthz", healthz)
     application.router.add_get("/readyz", readyz)
     return application
-
-
-@asynccontextmanager
-async def serving(metrics: Metrics, host: str, port: int) -> AsyncIterator[None]:
-    """Serve the endpoints while the block runs."""
-    runner = web.AppRunner(app(metrics), access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True)
-    try:
-        await site.start()
-    except OSError as exc:
-        await runner.cleanup()
-        raise ConfigError(
-            f"cannot listen on {host}:{port}: {exc.strerror}", key="--metrics-port"
-        ) from None
-    try:
-        yield
-    finally:
-        await runner.cleanup()

@@ -28,7 +28,7 @@ from monitor.daemon.claims import TICK, Claimer, OnceReport
 from monitor.daemon.keywords import Keywords
 from monitor.daemon.metrics import Metrics
 from monitor.daemon.workers import make_executor
-from monitor.errors import NewsmonError, StoreError
+from monitor.errors import ConfigError, NewsmonError, StoreError
 from monitor.fetch import Fetcher
 from monitor.pipeline import Poller, PollResult
 from monitor.policy import Next, Outcome, Timing
@@ -81,7 +81,8 @@ class Daemon:
     async def poll_once(self, force: bool = False) -> OnceReport:
         """Poll every stored source once, now (``run --once``); without ``force``, a source
         that is backing off, rate-limited or gone keeps its next poll and is reported."""
-        names = await self.store.schedule.names()
+        off = await self.store.schedule.disabled()
+        names = [n for n in await self.store.schedule.names() if n not in off]
         held = [] if force else await self._held_back(names)
         for name, reason, until in held:
             log.warning("poll skipped", source=name, reason=reason, until=sources.iso_ms(until))
@@ -199,9 +200,11 @@ async def run(
     force: bool = False,
     metrics_at: tuple[str, int] | None = None,
     metrics: Metrics | None = None,
+    web_token: str | None = None,
 ) -> int:
     """``newsmon run``: 0 on a clean stop (with --once: 1 if any source failed); with
-    ``metrics_at`` (host, port), the daemon serves /metrics, /healthz and /readyz there."""
+    ``metrics_at`` (host, port), the daemon serves /metrics, /healthz and /readyz there, and
+    the web pages (beyond loopback only with ``web_token``)."""
     target = (
         redact(config.redis.url) if config.redis.url else f"embedded ({config.monitor.data_dir})"
     )
@@ -210,7 +213,8 @@ async def run(
     try:
         async with open_store(config) as store, _fetcher(config) as fetcher:
             daemon = Daemon(config, store, fetcher, executor, metrics)
-            async with _endpoints(daemon.metrics, None if once else metrics_at):
+            at = None if once else metrics_at
+            async with _endpoints(daemon.metrics, at, store, config, web_token):
                 await daemon.start()
                 if once:
                     return _once_status(await daemon.poll_once(force))
@@ -222,14 +226,24 @@ async def run(
 
 
 @asynccontextmanager
-async def _endpoints(metrics: Metrics, at: tuple[str, int] | None) -> AsyncIterator[None]:
+async def _endpoints(
+    metrics: Metrics, at: tuple[str, int] | None, store: Store, config: Config, token: str | None
+) -> AsyncIterator[None]:
     if at is None:
         yield
         return
-    from monitor.daemon.endpoints import serving  # aiohttp's server, only when asked for
+    # aiohttp's server and the pages, only when asked for
+    from monitor.daemon.endpoints import app
+    from monitor.web import build, check_binding, serving
 
-    async with serving(metrics, *at):
-        log.info("serving metrics", url=f"http://{at[0]}:{at[1]}/metrics")
+    try:
+        check_binding(at[0], token)
+        pages = build(store, config, token, probes=False)
+    except ConfigError as exc:
+        log.warning("web pages not served", reason=str(exc))
+        pages = None
+    async with serving(app(metrics, pages), *at, option="--metrics-port") as url:
+        log.info("serving metrics", url=f"{url}metrics", pages=pages is not None)
         yield
 
 

@@ -120,6 +120,24 @@ class Store:
         """How many documents of a source are remembered."""
         return int(await self._call(self.redis.hlen(self.keys.docs(source))))
 
+    async def newest_documents(self, per_source: int) -> list[tuple[str, DocState]]:
+        """The ``per_source`` documents of each source first seen last, as committed: what a
+        query can be tried against before it is watched."""
+        names = await self.source_names()
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.zrevrange(self.keys.order(name), 0, per_source - 1)
+        newest = await self._call(pipe.execute())
+        having = [(name, ids) for name, ids in zip(names, newest, strict=True) if ids]
+        pipe = self.redis.pipeline(transaction=False)
+        for name, ids in having:
+            pipe.hmget(self.keys.docs(name), ids)
+        replies = await self._call(pipe.execute()) if having else []
+        found = []
+        for (name, _ids), values in zip(having, replies, strict=True):
+            found += [(name, decode_state(v)) for v in values if v]
+        return found
+
     async def forget_source(self, name: str) -> None:
         """Delete a source's poll state and documents."""
         pipe = self.redis.pipeline(transaction=True)
@@ -252,6 +270,24 @@ class Store:
         for _stream, entries in reply or []:
             out += [(eid, _alert_of(fields)) for eid, fields in entries]
         return out
+
+    async def alerts_before(
+        self, before: str | None, count: int
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Up to ``count`` alerts older than stream id ``before`` (None: the newest), newest
+        first."""
+        top = f"({before}" if before else "+"
+        entries = await self._call(self.redis.xrevrange(self.keys.stream, top, "-", count=count))
+        return [(eid, _alert_of(fields)) for eid, fields in entries]
+
+    async def alert_at(self, stream_id: str) -> dict[str, Any] | None:
+        """The alert with this stream id, or None (never written, or trimmed away)."""
+        entries = await self._call(self.redis.xrange(self.keys.stream, stream_id, stream_id))
+        return _alert_of(entries[0][1]) if entries else None
+
+    async def stream_length(self) -> int:
+        """How many alerts the stream holds."""
+        return int(await self._call(self.redis.xlen(self.keys.stream)))
 
     async def last_stream_id(self) -> str:
         """The id of the newest stream entry, or "0-0" for an empty stream."""

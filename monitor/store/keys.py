@@ -11,6 +11,7 @@
                       claimed source's score is its lease's expiry
 <p>:leases            hash: source name → the token of the daemon's claim that polls it now
 <p>:daemons           sorted set: daemon id → its last heartbeat (ms since the epoch)
+<p>:disabled          set: names of defined sources that are switched off (not in the schedule)
 <p>:src:<name>        hash: a source's poll state (validators, body hash, item hashes, counters)
 <p>:pending:<name>    string: a feed body recorded at a cheap baseline, parsed on first change
 <p>:docs:<name>       hash: document id → committed DocState JSON
@@ -67,6 +68,10 @@ class Keys:
     @property
     def daemons(self) -> str:
         return f"{self.prefix}:daemons"
+
+    @property
+    def disabled(self) -> str:
+        return f"{self.prefix}:disabled"
 
     def source_channel(self, name: str) -> str:
         return f"{self.prefix}:source:{name}"

@@ -93,6 +93,10 @@ class Schedule:
         """Take a stopping daemon out of the count of live ones (its share goes to others)."""
         await call(self.redis.zrem(self.keys.daemons, daemon))
 
+    async def live_daemons(self, since_ms: int) -> int:
+        """How many daemons claimed (a heartbeat) since ``since_ms``."""
+        return int(await call(self.redis.zcount(self.keys.daemons, since_ms, "+inf")))
+
     async def names(self) -> list[str]:
         """The names of every defined source, sorted."""
         return sorted(await call(self.redis.hkeys(self.keys.definitions)))
@@ -105,18 +109,46 @@ class Schedule:
     async def put(
         self, definitions: Mapping[str, str], now_ms: int, *, due_now: bool = False
     ) -> list[str]:
-        """Store definitions; new or changed ones (with ``due_now``, all given) are due now.
-        Returns the names that changed."""
+        """Store definitions; new or changed ones (with ``due_now``, all given) are due now,
+        unless switched off. Returns the names that changed."""
         current: dict[str, str] = await call(self.redis.hgetall(self.keys.definitions))
         changed = {n: d for n, d in definitions.items() if not _same(current.get(n), d)}
-        due = dict.fromkeys(definitions if due_now else changed, now_ms)
-        if due:
+        off = await self.disabled()
+        due = {n: now_ms for n in (definitions if due_now else changed) if n not in off}
+        if changed or due:
             pipe = self.redis.pipeline(transaction=True)
             if changed:
                 pipe.hset(self.keys.definitions, mapping=changed)  # type: ignore[arg-type]
-            pipe.zadd(self.keys.schedule, due)
+            if due:
+                pipe.zadd(self.keys.schedule, due)
             await call(pipe.execute())
         return sorted(changed)
+
+    async def disable(self, name: str) -> bool:
+        """Switch a defined source off: out of the schedule, its lease void (a poll in flight
+        commits nothing). False if no source has that name."""
+        if not await call(self.redis.hexists(self.keys.definitions, name)):
+            return False
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.sadd(self.keys.disabled, name)
+        pipe.zrem(self.keys.schedule, name)
+        pipe.hdel(self.keys.leases, name)
+        await call(pipe.execute())
+        return True
+
+    async def enable(self, name: str, now_ms: int) -> bool:
+        """Switch a source back on, due now. False if no source has that name."""
+        if not await call(self.redis.hexists(self.keys.definitions, name)):
+            return False
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.srem(self.keys.disabled, name)
+        pipe.zadd(self.keys.schedule, {name: now_ms}, nx=True)
+        await call(pipe.execute())
+        return True
+
+    async def disabled(self) -> frozenset[str]:
+        """The names of the sources switched off."""
+        return frozenset(await call(self.redis.smembers(self.keys.disabled)))
 
     async def remove(self, names: Sequence[str]) -> list[str]:
         """Remove definitions, their schedule and leases; returns the names that existed."""
@@ -127,18 +159,22 @@ class Schedule:
             pipe.hdel(self.keys.definitions, name)
         pipe.zrem(self.keys.schedule, *names)
         pipe.hdel(self.keys.leases, *names)
+        pipe.srem(self.keys.disabled, *names)
         replies = await call(pipe.execute())
         return [n for n, gone in zip(names, replies, strict=False) if gone]
 
     async def repair(self, now_ms: int) -> list[str]:
-        """Put every defined source missing from the schedule back in it, due now."""
+        """Put every defined source missing from the schedule back in it, due now (the ones
+        switched off stay out)."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.hlen(self.keys.definitions)
         pipe.zcard(self.keys.schedule)
-        defined, scheduled = await call(pipe.execute())
-        if int(defined) <= int(scheduled):
+        pipe.scard(self.keys.disabled)
+        defined, scheduled, off = await call(pipe.execute())
+        if int(defined) - int(off) <= int(scheduled):
             return []  # the usual case, in one round trip: nothing is missing
-        names = await self.names()
+        disabled = await self.disabled()
+        names = [n for n in await self.names() if n not in disabled]
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
             pipe.zadd(self.keys.schedule, {name: now_ms}, nx=True)

@@ -1,0 +1,41 @@
+"""``newsmon web``: the alert wall, keyword workbench and sources pages, and the JSON API, on
+their own against Redis alone (a daemon serves the same on its ``--metrics-port``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+
+import structlog
+
+from monitor import logs
+from monitor.backend import open_store
+from monitor.cli.common import config_of, token_of
+from monitor.web import build, check_binding, serving
+
+log = structlog.get_logger("newsmon")
+
+
+async def web(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM."""
+    logs.configure(getattr(args, "log_level", None) or os.environ.get("NEWSMON_LOG_LEVEL", "info"))
+    token = token_of(args)
+    check_binding(args.host, token)  # before anything is opened
+    config = config_of(args, missing_ok=True)
+    async with (
+        open_store(config) as store,
+        serving(build(store, config, token), args.host, args.port) as url,
+    ):
+        log.info("serving the web pages", url=url, token="required" if token else "not required")
+        await _until_stopped()
+    return 0
+
+
+async def _until_stopped() -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopped.set)
+    await stopped.wait()

@@ -1,0 +1,238 @@
+"""The JSON API (docs/api.md): alerts, keywords, sources, status. A bad request is answered
+400 with ``{"error": …, "field": …}`` (and ``column`` for a query), in the CLI's words."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from monitor import sources
+from monitor.config import NAME_PATTERN, source_from_table
+from monitor.errors import ConfigError, QueryError
+from monitor.models import BlockState, DocState
+from monitor.query import LANGUAGES, KeywordSpec, Matcher, compile_keyword, snippets
+from monitor.store import Store
+from monitor.web.filters import (
+    BadRequest,
+    NotFound,
+    alert_wanted,
+    json_object,
+    stream_id,
+    text,
+    whole,
+)
+from monitor.web.state import CONFIG, STORE
+
+SCAN = 5000  # stream entries one alerts request reads at most, however few pass the filters
+MATCHES = 200  # blocks a query test returns at most
+LIVE_MS = 10_000  # a daemon that claimed within this long counts as running
+_SOURCE_FIELDS = ("name", "url", "kind", "interval", "alert_on_first_poll", "follow_links")
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/alerts")
+async def list_alerts(request: web.Request) -> web.Response:
+    """Alerts, newest first, filtered; ``before`` (a stream id) pages back."""
+    q = request.query
+    limit = whole(q.get("limit", "50"), "limit", 1, 500)
+    before = stream_id(q.get("before"), "before")
+    found, last = await recent_alerts(request.app[STORE], before, limit, alert_wanted(q))
+    return web.json_response({"alerts": found, "next": last if len(found) == limit else None})
+
+
+async def recent_alerts(
+    store: Store, before: str | None, limit: int, wanted: Any
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Up to ``limit`` wanted alerts older than ``before``, as {stream_id, alert}; and the id
+    to page on from."""
+    found: list[dict[str, Any]] = []
+    last, scanned = before, 0
+    while len(found) < limit and scanned < SCAN:
+        page = await store.alerts_before(last, 200)
+        for eid, alert in page:
+            last, scanned = eid, scanned + 1
+            if wanted(alert):
+                found.append({"stream_id": eid, "alert": alert})
+                if len(found) == limit:
+                    break
+        if len(page) < 200:
+            break
+    return found, last
+
+
+@routes.get("/api/alerts/{stream_id}")
+async def one_alert(request: web.Request) -> web.Response:
+    """One alert by its stream id."""
+    eid = stream_id(request.match_info["stream_id"], "stream_id")
+    alert = await request.app[STORE].alert_at(str(eid))
+    if alert is None:
+        raise NotFound(f"no alert {eid} (never written, or trimmed from the stream)")
+    return web.json_response({"stream_id": eid, "alert": alert})
+
+
+@routes.get("/api/keywords")
+async def list_keywords(request: web.Request) -> web.Response:
+    """The watched keywords, by name."""
+    return web.json_response([_spec(s) for s in await request.app[STORE].keywords()])
+
+
+@routes.post("/api/keywords")
+async def add_keyword(request: web.Request) -> web.Response:
+    """Watch a keyword (or change one), validated as ``newsmon keywords add`` does: nothing is
+    stored when anything is wrong. Running daemons use it from their next poll."""
+    body = await json_object(request)
+    name = text(body, "name")
+    if not NAME_PATTERN.match(name):
+        raise BadRequest(f"keyword name {name!r} must be letters, digits, '-', '_' or '.'", "name")
+    spec = checked(KeywordSpec(name, text(body, "query"), _language(body)))
+    await request.app[STORE].put_keywords([spec], announce="add")
+    return web.json_response(_spec(spec), status=201)
+
+
+@routes.delete("/api/keywords/{name}")
+async def remove_keyword(request: web.Request) -> web.Response:
+    """Stop watching a keyword."""
+    if not await request.app[STORE].remove_keyword(request.match_info["name"]):
+        raise NotFound(f"no keyword named {request.match_info['name']!r}")
+    return web.Response(status=204)
+
+
+@routes.post("/api/keywords/test")
+async def test_keyword(request: web.Request) -> web.Response:
+    """What a query matches: in ``text``, or else in the newest ``last`` documents of each
+    source as stored (the blocks it would have matched, with snippets)."""
+    body = await json_object(request)
+    spec = checked(KeywordSpec("query", text(body, "query"), _language(body)), "query")
+    started = time.perf_counter()
+    if "text" in body:
+        found = _matches_in_text(Matcher([spec]), text(body, "text"))
+        searched = 1
+    else:
+        docs = await request.app[STORE].newest_documents(
+            whole(body.get("last", 20), "last", 1, 500)
+        )
+        found, searched = _matches_in_docs(Matcher([spec]), docs), len(docs)
+    took = round((time.perf_counter() - started) * 1000, 1)
+    return web.json_response({"matches": found[:MATCHES], "total": len(found),
+                              "documents": searched, "took_ms": took})  # fmt: skip
+
+
+def checked(spec: KeywordSpec, draft: str | None = None) -> KeywordSpec:
+    """The spec, if its query parses; else a 400 naming the column (a ``draft`` has no name
+    of its own to put in the message)."""
+    try:
+        compile_keyword(spec)
+    except QueryError as exc:
+        reason = exc.reason.removeprefix(f"keyword {draft!r}: ") if draft else exc.reason
+        raise BadRequest(reason, "query", column=exc.column) from None
+    return spec
+
+
+def _matches_in_text(matcher: Matcher, value: str) -> list[dict[str, Any]]:
+    hits = matcher.match(value).get("query")
+    return [] if hits is None else [{"count": hits.count, "snippets": snippets(value, hits.spans)}]
+
+
+def _matches_in_docs(matcher: Matcher, docs: list[tuple[str, DocState]]) -> list[dict[str, Any]]:
+    found = []
+    for source, doc in docs:
+        for block in doc.blocks:
+            body = f"{block.headline}\n{block.text}"
+            hits = matcher.match(body).get("query")
+            if hits is not None:
+                found.append(_found(source, doc, block, hits.count, snippets(body, hits.spans)))
+    return found
+
+
+def _found(
+    source: str, doc: DocState, block: BlockState, count: int, excerpts: list[str]
+) -> dict[str, Any]:
+    where = {"id": block.id, "headline": block.headline, "url": block.url}
+    return {"source": source, "document": _document(doc), "block": where,
+            "count": count, "snippets": excerpts}  # fmt: skip
+
+
+def _document(doc: DocState) -> dict[str, str]:
+    return {"id": doc.id, "url": doc.url, "title": doc.title}
+
+
+@routes.get("/api/sources")
+async def list_sources(request: web.Request) -> web.Response:
+    """Every source with its health (the rows of ``newsmon status --json``)."""
+    return web.json_response(await sources.status_rows(request.app[STORE], request.app[CONFIG]))
+
+
+@routes.post("/api/sources")
+async def add_source(request: web.Request) -> web.Response:
+    """Watch a source (or change one), validated as the config file's sources are."""
+    body = await json_object(request)
+    extra = sorted(set(body) - set(_SOURCE_FIELDS))
+    if extra:
+        raise BadRequest(f"unknown field; the fields are {', '.join(_SOURCE_FIELDS)}", extra[0])
+    try:
+        source = source_from_table(body)
+    except ConfigError as exc:
+        raise BadRequest(exc.reason, exc.key) from None
+    changed = await sources.add(request.app[STORE], source)
+    return web.json_response({"name": source.name, "changed": changed}, status=201)
+
+
+@routes.delete("/api/sources/{name}")
+async def remove_source(request: web.Request) -> web.Response:
+    """Stop watching a source and forget its state."""
+    if not await sources.remove(request.app[STORE], request.match_info["name"]):
+        raise NotFound(f"no source named {request.match_info['name']!r}")
+    return web.Response(status=204)
+
+
+@routes.post("/api/sources/{name}/disable")
+async def disable_source(request: web.Request) -> web.Response:
+    """Stop polling a source, keeping its definition and state."""
+    if not await sources.disable(request.app[STORE], request.match_info["name"]):
+        raise NotFound(f"no source named {request.match_info['name']!r}")
+    return web.json_response({"name": request.match_info["name"], "disabled": True})
+
+
+@routes.post("/api/sources/{name}/enable")
+async def enable_source(request: web.Request) -> web.Response:
+    """Poll a disabled source again, from now."""
+    if not await sources.enable(request.app[STORE], request.match_info["name"]):
+        raise NotFound(f"no source named {request.match_info['name']!r}")
+    return web.json_response({"name": request.match_info["name"], "disabled": False})
+
+
+@routes.get("/api/status")
+async def status(request: web.Request) -> web.Response:
+    """A summary (daemons running, keywords, failing sources) and every source's health."""
+    return web.json_response(await summary(request.app))
+
+
+async def summary(app: web.Application) -> dict[str, Any]:
+    """What /api/status answers, also shown on the sources page."""
+    store = app[STORE]
+    rows = await sources.status_rows(store, app[CONFIG])
+    return {
+        "daemons": await store.schedule.live_daemons(sources.now_ms() - LIVE_MS),
+        "keywords": len(await store.keywords()),
+        "sources": len(rows),
+        "failing": [r["source"] for r in rows if r["failures"] or r["gone"]],
+        "disabled": [r["source"] for r in rows if r["disabled"]],
+        "alerts": await store.stream_length(),
+        "rows": rows,
+    }
+
+
+def _spec(spec: KeywordSpec) -> dict[str, str]:
+    return {"name": spec.name, "query": spec.query, "language": spec.language}
+
+
+def _language(body: dict[str, Any]) -> str:
+    value = text(body, "language", "english")
+    if value not in LANGUAGES:
+        raise BadRequest(
+            f"unknown stemming language {value!r}; use one of: {', '.join(sorted(LANGUAGES))}",
+            "language",
+        )
+    return value

@@ -1,0 +1,80 @@
+"""Who may use the web server: anyone on loopback, or whoever shows the token; and writes only
+from the page's own origin, so another site open in the same browser cannot make them."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from monitor.errors import ConfigError
+
+COOKIE = "newsmon_token"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def check_binding(host: str, token: str | None) -> None:
+    """Refuse to listen beyond loopback without a token."""
+    if token or _loopback(host):
+        return
+    raise ConfigError(
+        f"listening on {host} needs a token (--token or NEWSMON_WEB_TOKEN): "
+        "anyone who reaches the port could change the keywords and sources",
+        key="--host",
+    )
+
+
+def guard(token: str | None) -> Middleware:
+    """A middleware: the token on every request (when set), same origin on every write."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path in ("/healthz", "/readyz", "/metrics"):
+            return await handler(request)  # probes and scrapers carry no token
+        if token and not _shows(request, token):
+            return _refused(401, "a valid token is needed (Authorization: Bearer …)")
+        if request.method not in _SAFE and not _same_origin(request):
+            return _refused(403, "cross-origin writes are refused")
+        response = await handler(request)
+        if token and request.query.get("token") == token:
+            response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
+        return response
+
+    return middleware
+
+
+def _shows(request: web.Request, token: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    offered = [
+        header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else "",
+        request.cookies.get(COOKIE, ""),
+        request.query.get("token", ""),
+    ]
+    return any(hmac.compare_digest(o.encode(), token.encode()) for o in offered if o)
+
+
+def _same_origin(request: web.Request) -> bool:
+    # A browser says where a request comes from (Sec-Fetch-Site, Origin); a program that is
+    # not a browser says neither and cannot be made to send one by another site.
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is None or origin == f"{request.scheme}://{request.host}"
+
+
+def _refused(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

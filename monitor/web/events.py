@@ -1,0 +1,71 @@
+"""Live alerts as server-sent events, read from the durable stream.
+
+Each event's ``id`` is its stream id. A browser that reconnects sends the last one it saw as
+``Last-Event-ID`` and the stream goes on right after it, so a dropped connection loses
+nothing (as long as the entries are still in the stream). ``?after=ID`` does the same for
+the first connection; without either, only alerts committed from now on are sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import suppress
+from typing import Any
+
+from aiohttp import web
+
+from monitor.errors import StoreError
+from monitor.web.filters import STREAM_ID, BadRequest, alert_wanted
+from monitor.web.state import STORE
+
+WAIT_MS = 10_000  # longest blocking read; a comment then keeps proxies from closing the line
+RETRY_MS = 1000  # how soon a browser reconnects after the line drops
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/events")
+async def events(request: web.Request) -> web.StreamResponse:
+    """``text/event-stream``: one ``alert`` event per alert that passes the filters."""
+    store = request.app[STORE]
+    after = request.headers.get("Last-Event-ID") or request.query.get("after")
+    if after is not None and not STREAM_ID.match(after):
+        raise BadRequest("must be a stream id like 1732520000000-0", "Last-Event-ID")
+    wanted = alert_wanted(request.query)
+    after = after or await store.last_stream_id()
+    response = web.StreamResponse(headers=_HEADERS)
+    await response.prepare(request)
+    await response.write(f"retry: {RETRY_MS}\n: from {after}\n\n".encode())
+    with suppress(ConnectionResetError):  # the browser left; it resumes from its last id
+        await _relay(request, response, after, wanted)
+    return response
+
+
+async def _relay(
+    request: web.Request, response: web.StreamResponse, after: str, wanted: Any
+) -> None:
+    store = request.app[STORE]
+    while True:
+        try:
+            batch = await store.read_alerts(after, block_ms=WAIT_MS, count=100)
+        except StoreError:
+            await response.write(b": redis is not answering; waiting\n\n")
+            await asyncio.sleep(1.0)
+            continue
+        if not batch:
+            await response.write(b": idle\n\n")
+        for stream_id, alert in batch:
+            after = stream_id
+            if wanted(alert):
+                await response.write(_event(stream_id, alert))
+
+
+def _event(stream_id: str, alert: dict[str, Any]) -> bytes:
+    return f"id: {stream_id}\nevent: alert\ndata: {json.dumps(alert)}\n\n".encode()
+
+
+_HEADERS = {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",  # nginx would otherwise hold events back in its buffer
+}

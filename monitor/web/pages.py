@@ -1,0 +1,106 @@
+"""The HTML pages, rendered on the server (Jinja2, every value escaped) with a little JavaScript
+(static/newsmon.js) for what must be live: new alerts, and trying a query as it is typed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup, escape
+
+from monitor.web.api import recent_alerts, summary
+from monitor.web.filters import NotFound, alert_wanted, stream_id
+from monitor.web.state import STORE
+
+WALL = 100  # alerts the wall opens with
+TYPE_LABELS = {
+    "item.new": "new item",
+    "block.new": "new block",
+    "block.edited": "edited",
+    "block.removed": "removed",
+}
+_MARK = re.compile(r"\*\*(.+?)\*\*")
+routes = web.RouteTableDef()
+
+
+@routes.get("/")
+async def wall(request: web.Request) -> web.Response:
+    """The newest alerts, filtered as the query string says; new ones arrive live."""
+    store = request.app[STORE]
+    found, _ = await recent_alerts(store, None, WALL, alert_wanted(request.query))
+    choices = {"terms": [k.name for k in await store.keywords()],
+               "sources": await store.schedule.names(), "types": TYPE_LABELS}  # fmt: skip
+    chosen = {key: request.query.get(key, "") for key in ("term", "source", "type")}
+    return _page("wall.html", alerts=found, choices=choices, chosen=chosen)
+
+
+@routes.get("/alerts/{stream_id}")
+async def alert_detail(request: web.Request) -> web.Response:
+    """One alert in full: the block's text, the terms, and for an edit the words changed."""
+    eid = str(stream_id(request.match_info["stream_id"], "stream_id"))
+    alert = await request.app[STORE].alert_at(eid)
+    if alert is None:
+        raise NotFound(f"no alert {eid} (never written, or trimmed from the stream)")
+    return _page("alert.html", entry={"stream_id": eid, "alert": alert})
+
+
+@routes.get("/workbench")
+async def workbench(request: web.Request) -> web.Response:
+    """Write a query, see its errors and what it would have matched, then watch it."""
+    keywords = await request.app[STORE].keywords()
+    return _page("workbench.html", keywords=keywords, draft=request.query.get("query", ""))
+
+
+@routes.get("/sources")
+async def sources_page(request: web.Request) -> web.Response:
+    """Every source with its health, and the forms to change them."""
+    return _page("sources.html", status=await summary(request.app))
+
+
+def _page(template: str, **values: Any) -> web.Response:
+    html = _templates.get_template(template).render(**values)
+    return web.Response(text=html, content_type="text/html", headers=_HEADERS)
+
+
+def marked(snippet: str) -> Markup:
+    """A snippet with its **matches** as <mark>, everything else escaped."""
+    return Markup(_MARK.sub(lambda m: f"<mark>{m.group(1)}</mark>", str(escape(snippet))))
+
+
+def headline(alert: dict[str, Any]) -> str:
+    """What an alert is about in one line."""
+    block, item = alert.get("block") or {}, alert.get("item") or {}
+    return str(block.get("headline") or item.get("title") or item.get("url") or alert.get("id"))
+
+
+def excerpts(alert: dict[str, Any]) -> list[str]:
+    """The matched passages (marked), or else the start of the text."""
+    found = [s for term in alert.get("terms", []) for s in term.get("snippets", [])]
+    if found:
+        return found[:3]
+    block, item = alert.get("block") or {}, alert.get("item") or {}
+    body = str(block.get("text") or item.get("text") or "")
+    return [body[:240] + ("…" if len(body) > 240 else "")] if body else []
+
+
+def link(alert: dict[str, Any]) -> str | None:
+    """Where the change can be read at the publisher."""
+    block, item = alert.get("block") or {}, alert.get("item") or {}
+    url = block.get("url") or item.get("url")
+    return str(url) if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=True,
+)
+_templates.filters.update(marked=marked)
+_templates.globals.update(headline=headline, excerpts=excerpts, link=link, type_labels=TYPE_LABELS)
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}

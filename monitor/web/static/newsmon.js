@@ -1,0 +1,246 @@
+// newsmon's pages: live alerts on the wall, trying a query as it is typed, and the buttons of
+// the sources and keywords. Plain JavaScript, no build step. Every value from the server is
+// put into the page as text (textContent), never as HTML.
+"use strict";
+
+const TYPE_LABELS = {
+  "item.new": "new item",
+  "block.new": "new block",
+  "block.edited": "edited",
+  "block.removed": "removed",
+};
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value !== null && value !== undefined) node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+// "a **match** here" -> text and <mark> nodes.
+function marked(snippet) {
+  const out = document.createDocumentFragment();
+  snippet.split(/\*\*(.+?)\*\*/).forEach((part, i) => {
+    out.append(i % 2 ? el("mark", {}, part) : document.createTextNode(part));
+  });
+  return out;
+}
+
+function headline(alert) {
+  const block = alert.block || {};
+  const item = alert.item || {};
+  return block.headline || item.title || item.url || alert.id;
+}
+
+function excerpts(alert) {
+  const found = (alert.terms || []).flatMap((t) => t.snippets || []);
+  if (found.length) return found.slice(0, 3);
+  const block = alert.block || {};
+  const body = block.text || (alert.item || {}).text || "";
+  return body ? [body.slice(0, 240) + (body.length > 240 ? "…" : "")] : [];
+}
+
+function link(alert) {
+  const url = (alert.block || {}).url || (alert.item || {}).url;
+  return typeof url === "string" && /^https?:\/\//.test(url) ? url : null;
+}
+
+// The same card the server renders (templates/_alert.html).
+function alertCard(streamId, alert) {
+  const at = alert.detected_at || "";
+  const meta = el("p", { class: "meta" },
+    el("time", { datetime: at }, `${at.slice(0, 10)} ${at.slice(11, 19)}`), " · ",
+    el("span", { class: "source" }, alert.source), " · ",
+    el("span", { class: `type type-${(alert.type || "").replace(".", "-")}` },
+      TYPE_LABELS[alert.type] || alert.type));
+  for (const t of alert.terms || []) {
+    meta.append(el("span", { class: "term" }, `${t.name} ${t.before}→${t.after}`));
+  }
+  const card = el("article", { class: "alert fresh", "data-id": streamId, tabindex: "-1" }, meta,
+    el("h2", {}, el("a", { href: `/alerts/${streamId}` }, headline(alert))));
+  for (const s of excerpts(alert)) card.append(el("p", { class: "snippet" }, marked(s)));
+  const out = link(alert);
+  if (out) {
+    card.append(el("p", { class: "out" },
+      el("a", { href: out, rel: "noopener noreferrer", target: "_blank" }, "Read at the source")));
+  }
+  return card;
+}
+
+function startWall() {
+  const list = document.getElementById("alerts");
+  const live = document.getElementById("live");
+  let after = list.dataset.after;
+  let fresh = 0;
+  const query = list.dataset.query + (after ? `after=${encodeURIComponent(after)}` : "");
+  // The browser reconnects by itself, sending the last id it saw (Last-Event-ID).
+  const source = new EventSource(`/api/events?${query}`);
+  source.addEventListener("alert", (event) => {
+    const empty = document.getElementById("empty");
+    if (empty) empty.remove();
+    if (list.querySelector(`[data-id="${CSS.escape(event.lastEventId)}"]`)) return;
+    list.prepend(alertCard(event.lastEventId, JSON.parse(event.data)));
+    after = event.lastEventId;
+    fresh += 1;
+    live.textContent = `${fresh} new alert${fresh === 1 ? "" : "s"} since the page opened.`;
+  });
+  source.addEventListener("open", () => list.setAttribute("data-live", "yes"));
+  source.addEventListener("error", () => list.setAttribute("data-live", "reconnecting"));
+  document.addEventListener("keydown", (event) => moveThroughAlerts(event, list));
+}
+
+// j / k move between alerts, as in feed readers; Enter on one opens it.
+function moveThroughAlerts(event, list) {
+  if (event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey) return;
+  if (event.key !== "j" && event.key !== "k") return;
+  const cards = [...list.querySelectorAll("article.alert")];
+  if (!cards.length) return;
+  const at = cards.indexOf(document.activeElement.closest("article.alert"));
+  const next = event.key === "j" ? Math.min(at + 1, cards.length - 1) : Math.max(at - 1, 0);
+  cards[next].focus();
+  event.preventDefault();
+}
+
+async function send(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  return { ok: response.ok, status: response.status, data };
+}
+
+function showQueryError(box, query, error) {
+  box.hidden = false;
+  box.textContent = "";
+  if (error.field === "query" && error.column) {
+    box.append(`${error.error} at column ${error.column}\n`, query.split("\n")[0] + "\n",
+      " ".repeat(error.column - 1) + "^");
+  } else {
+    box.append(`${error.field ? error.field + ": " : ""}${error.error}`);
+  }
+  box.dataset.column = error.column || "";
+}
+
+function matchItem(match) {
+  const where = el("p", { class: "meta" }, el("span", { class: "source" }, match.source), " · ",
+    match.document.title || match.document.id, " · ",
+    `${match.count} match${match.count === 1 ? "" : "es"}`);
+  const item = el("li", {}, where, el("h3", {}, match.block.headline || match.document.title));
+  for (const s of match.snippets) item.append(el("p", { class: "snippet" }, marked(s)));
+  return item;
+}
+
+function startWorkbench() {
+  const form = document.getElementById("workbench");
+  const query = document.getElementById("query");
+  const error = document.getElementById("query-error");
+  const summary = document.getElementById("summary");
+  const matches = document.getElementById("matches");
+  let timer = null;
+  let asked = 0;
+  const tryIt = async () => {
+    const text = query.value;
+    const mine = ++asked;
+    if (!text.trim()) {
+      error.hidden = true;
+      matches.textContent = "";
+      summary.textContent = "Type a query to try it against the documents the monitor has stored.";
+      return;
+    }
+    const body = { query: text, language: form.language.value, last: Number(form.last.value) || 20 };
+    const reply = await send("POST", "/api/keywords/test", body);
+    if (mine !== asked) return; // a newer keystroke's answer is on its way
+    matches.textContent = "";
+    if (!reply.ok) {
+      showQueryError(error, text, reply.data);
+      summary.textContent = "Fix the query to see what it matches.";
+      return;
+    }
+    error.hidden = true;
+    const { total, documents, took_ms: took } = reply.data;
+    summary.textContent = `${total} block${total === 1 ? "" : "s"} matched in ${documents} stored document${documents === 1 ? "" : "s"} (${took} ms).`;
+    reply.data.matches.forEach((m) => matches.append(matchItem(m)));
+  };
+  const later = () => { clearTimeout(timer); timer = setTimeout(tryIt, 200); };
+  for (const input of [query, form.language, form.last]) input.addEventListener("input", later);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const saved = document.getElementById("saved");
+    const reply = await send("POST", "/api/keywords",
+      { name: form.name.value, query: query.value, language: form.language.value });
+    if (!reply.ok) {
+      if (reply.data.field === "query") showQueryError(error, query.value, reply.data);
+      saved.textContent = `Not saved: ${reply.data.field ? reply.data.field + ": " : ""}${reply.data.error}`;
+      return;
+    }
+    saved.textContent = `Watching ${reply.data.name}: new alerts will name it.`;
+    addKeywordRow(reply.data);
+  });
+  document.getElementById("keywords").addEventListener("click", (event) => keywordAction(event, form));
+  if (query.value) tryIt();
+}
+
+function addKeywordRow(spec) {
+  const body = document.querySelector("#keywords tbody");
+  const old = body.querySelector(`tr[data-name="${CSS.escape(spec.name)}"]`);
+  const row = el("tr", { "data-name": spec.name }, el("td", {}, spec.name),
+    el("td", {}, el("code", {}, spec.query)), el("td", {}, spec.language),
+    el("td", {}, el("button", { type: "button", class: "edit", "data-query": spec.query, "data-language": spec.language }, "Edit"),
+      " ", el("button", { type: "button", class: "remove" }, "Remove")));
+  if (old) old.replaceWith(row); else body.append(row);
+}
+
+async function keywordAction(event, form) {
+  const button = event.target.closest("button");
+  if (!button) return;
+  const row = button.closest("tr");
+  if (button.classList.contains("edit")) {
+    form.name.value = row.dataset.name;
+    form.query.value = button.dataset.query;
+    form.language.value = button.dataset.language;
+    form.query.focus();
+    form.query.dispatchEvent(new Event("input"));
+  } else if (button.classList.contains("remove")) {
+    if (!window.confirm(`Stop watching ${row.dataset.name}?`)) return;
+    const reply = await send("DELETE", `/api/keywords/${encodeURIComponent(row.dataset.name)}`);
+    if (reply.ok) row.remove();
+  }
+}
+
+function startSources() {
+  document.getElementById("sources").addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const name = button.closest("tr").dataset.name;
+    const action = button.dataset.action;
+    if (action === "remove" && !window.confirm(`Stop watching ${name} and forget its state?`)) return;
+    const url = `/api/sources/${encodeURIComponent(name)}` + (action === "remove" ? "" : `/${action}`);
+    const reply = await send(action === "remove" ? "DELETE" : "POST", url);
+    if (reply.ok) window.location.reload();
+  });
+  const form = document.getElementById("add-source");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { name: form.name.value, url: form.url.value, kind: form.kind.value };
+    if (form.interval.value.trim()) body.interval = form.interval.value.trim();
+    const reply = await send("POST", "/api/sources", body);
+    const box = document.getElementById("source-error");
+    if (reply.ok) { window.location.reload(); return; }
+    box.hidden = false;
+    box.textContent = `${reply.data.field ? reply.data.field + ": " : ""}${reply.data.error}`;
+  });
+}
+
+const STARTS = { wall: startWall, workbench: startWorkbench, sources: startSources };
+document.addEventListener("DOMContentLoaded", () => {
+  const start = STARTS[document.body.dataset.page];
+  if (start) start();
+});
