@@ -229,6 +229,31 @@ def test_keyword_added_while_the_daemon_runs(
     lines.wait(lambda e: e.get("event") == "daemon stopped", "the clean stop")
 
 
+def test_a_disabled_source_is_not_polled_until_enabled(
+    newsmon: Newsmon, http_server: LocalHTTPServer
+) -> None:
+    http_server.put("/feed.xml", rss([ITEM_A]))
+    http_server.put("/live", liveblog([UPD_1]), "text/html; charset=utf-8")
+    assert newsmon.run("run", "--once").returncode == 0
+    off = newsmon.run("sources", "disable", "live")
+    assert off.returncode == 0 and "live: disabled" in off.stdout, off.stderr
+    assert "DISABLED" in next(
+        x for x in newsmon.run("sources", "list").stdout.splitlines() if x.startswith("live")
+    )
+    assert newsmon.run("run", "--once").returncode == 0
+    assert (len(http_server.requests_for("/live")), len(http_server.requests_for("/feed.xml"))) == (
+        1,
+        2,
+    )
+    status = [json.loads(x) for x in newsmon.run("status", "--json").stdout.splitlines()]
+    assert {r["source"]: r["disabled"] for r in status} == {"live": True, "world": False}
+    assert newsmon.run("sources", "enable", "live").returncode == 0
+    assert newsmon.run("run", "--once").returncode == 0
+    assert len(http_server.requests_for("/live")) == 2
+    unknown = newsmon.run("sources", "disable", "nope")
+    assert unknown.returncode == 1 and "no source named 'nope'" in unknown.stderr
+
+
 class LogLines:
     """Collects a process's JSON log lines (stderr) in a thread, to wait for one of them."""
 

@@ -120,6 +120,25 @@ async def test_repair_puts_back_sources_the_schedule_lost(store: Store) -> None:
     assert await store.schedule.repair(NOW) == []
 
 
+async def test_a_disabled_source_is_never_claimed_repaired_or_rescheduled(store: Store) -> None:
+    await define(store, 2)
+    (polling,) = await store.schedule.claim_due("a", "a:1", NOW, 3000, 1, 10_000)
+    name = polling.lease.source
+    assert await sources.disable(store, name) is True
+    assert await sources.disable(store, "nope") is False
+    late = Commit(name, alerts=[], fields={"k": "late"}, lease=polling.lease, next_due=NOW)
+    assert await store.commit(late) is False  # the poll in flight commits nothing
+    assert await store.schedule.repair(NOW) == []
+    record = source_record(SourceConfig(name, "https://x.test/changed"), "cli")
+    assert await store.schedule.put({name: record}, NOW, due_now=True) == [name]
+    assert await claim(store, "b", NOW + 60_000) == [n for n in ["s000", "s001"] if n != name]
+    assert await store.redis.zscore(store.keys.schedule, name) is None
+    listed = {item.name: item for item in await sources.listing(store)}
+    assert listed[name].disabled and not listed[next(n for n in listed if n != name)].disabled
+    assert await sources.enable(store, name) is True
+    assert name in await claim(store, "b", sources.now_ms() + 1)
+
+
 def test_next_due_is_fixed_rate_and_skips_missed_periods() -> None:
     timing = Timing(interval=60)
     assert next_due(NOW, NOW + 1500, timing) == NOW + 60_000
