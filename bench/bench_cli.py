@@ -26,6 +26,8 @@ from tests.redisserver import RedisServer  # noqa: E402  (needs the repo root on
 BIN = Path(sys.executable).parent
 COMMANDS = {
     "python3 -c 'import json'": [sys.executable, "-c", "import json"],
+    # The floor of any command that talks to Redis: redis-py imports redis.asyncio and asyncio.
+    "python3 -c 'import redis'": [sys.executable, "-c", "import redis"],
     "newsmon --help": [str(BIN / "newsmon"), "--help"],
     "newsmon keywords list": [str(BIN / "newsmon"), "keywords", "list"],
     "newsmon status": [str(BIN / "newsmon"), "status"],

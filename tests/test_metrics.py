@@ -114,3 +114,30 @@ def test_a_metrics_port_in_use_is_refused_clearly(
     assert f"--metrics-port: cannot listen on 127.0.0.1:{http_server.port}" in taken.stderr
     bad = newsmon.run("run", "--metrics-port", "70000")
     assert bad.returncode == 2 and "must be a TCP port" in bad.stderr
+
+
+@pytest.mark.parametrize("token", [None, "s3cret"])
+def test_off_loopback_the_pages_need_a_token_and_metrics_never_do(
+    tmp_path: Path, prefix: str, redis_url: str, newsmon_cmd: list[str], token: str | None
+) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    env = {"NEWSMON_REDIS_URL": redis_url, "NEWSMON_WEB_TOKEN": token or ""}
+    port = free_port()
+    daemon = Newsmon(newsmon_cmd, config, env).start(
+        "run", "--metrics-port", str(port), "--metrics-host", "0.0.0.0"
+    )
+    log = LogLines(daemon)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        log.wait(lambda e: e.get("event") == "serving metrics", "the endpoint")
+        wait_for(lambda: get(f"{base}/healthz")[0] == 200, "the clock's first tick")
+        assert get(f"{base}/metrics")[0] == 200
+        if token is None:
+            assert "web pages not served" in log.text() and "token" in log.text()
+            assert get(f"{base}/")[0] == 404 and get(f"{base}/api/status")[0] == 404
+        else:
+            assert get(f"{base}/")[0] == 401
+            assert get(f"{base}/api/status?token={token}")[0] == 200
+    finally:
+        stop_all([daemon])
