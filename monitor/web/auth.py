@@ -15,6 +15,10 @@ from monitor.errors import ConfigError
 COOKIE = "newsmon_token"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+_NEEDS_TOKEN = (
+    "a valid token is needed: in a browser open /?token=TOKEN once (a cookie keeps it), "
+    "from a program send Authorization: Bearer TOKEN"
+)
 
 
 def check_binding(host: str, token: str | None) -> None:
@@ -36,7 +40,7 @@ def guard(token: str | None) -> Middleware:
         if request.path in ("/healthz", "/readyz", "/metrics"):
             return await handler(request)  # probes and scrapers carry no token
         if token and not _shows(request, token):
-            return _refused(401, "a valid token is needed (Authorization: Bearer …)")
+            return _refused(401, _NEEDS_TOKEN)
         if request.method not in _SAFE and not _same_origin(request):
             return _refused(403, "cross-origin writes are refused")
         response = await handler(request)
