@@ -304,3 +304,17 @@ def _page(headlines: list[str]) -> str:
         for i, h in enumerate(headlines)
     )
     return f"<html><head><title>Live</title></head><body><h1>Live</h1>{blocks}</body></html>"
+
+
+def test_the_openapi_file_and_api_md_describe_every_api_route(tmp_path: Path) -> None:
+    import yaml
+
+    from monitor.web import api, events
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    routes = {(r.method, r.path) for table in (api.routes, events.routes) for r in table}  # type: ignore[attr-defined]
+    spec = yaml.safe_load((docs / "openapi.yaml").read_text())
+    described = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
+    assert described == routes
+    written = (docs / "api.md").read_text()
+    assert all(f"`{m} {p}" in written for m, p in routes), sorted(routes)
