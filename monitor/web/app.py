@@ -28,6 +28,8 @@ def build(
     application = web.Application(middlewares=[guard(token)], client_max_size=1 << 20)
     application[STORE] = store
     application[CONFIG] = config
+    application[events.STREAMS] = set()
+    application.on_shutdown.append(events.close_streams)
     application.add_routes(api.routes)
     application.add_routes(events.routes)
     application.add_routes(pages.routes)

@@ -21,7 +21,15 @@ from monitor.web.state import STORE
 
 WAIT_MS = 10_000  # longest blocking read; a comment then keeps proxies from closing the line
 RETRY_MS = 1000  # how soon a browser reconnects after the line drops
+STREAMS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("streams", set)
 routes = web.RouteTableDef()
+
+
+async def close_streams(app: web.Application) -> None:
+    """On shutdown: end the open event streams now (browsers resume from their last id)
+    rather than wait out their blocking reads."""
+    for task in app.get(STREAMS, set()):
+        task.cancel()
 
 
 @routes.get("/api/events")
@@ -36,8 +44,14 @@ async def events(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers=_HEADERS)
     await response.prepare(request)
     await response.write(f"retry: {RETRY_MS}\n: from {after}\n\n".encode())
-    with suppress(ConnectionResetError):  # the browser left; it resumes from its last id
-        await _relay(request, response, after, wanted)
+    streams, task = request.app[STREAMS], asyncio.current_task()
+    assert task is not None  # a handler always runs in a task
+    streams.add(task)
+    try:
+        with suppress(ConnectionResetError):  # the browser left; it resumes from its last id
+            await _relay(request, response, after, wanted)
+    finally:
+        streams.discard(task)
     return response
 
 
