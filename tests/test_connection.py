@@ -66,6 +66,24 @@ async def test_a_store_works_through_sentinel_and_follows_a_failover(
         await client.aclose()
 
 
+async def test_a_script_that_meets_a_replica_drops_the_pooled_connections(
+    sentinel_pair: tuple[RedisServer, RedisServer, SentinelServer],
+) -> None:
+    """Inside a script READONLY is a plain script error, which redis-py's Sentinel connection
+    does not take for a demoted master: the store drops the pool itself, so the next call
+    asks Sentinel again instead of writing to a replica until the connection dies."""
+    _master, replica, _sentinel = sentinel_pair
+    client = connect(replica.url)
+    store = Store(client, "ro")
+    try:
+        before = await client.client_id()
+        with pytest.raises(StoreError, match="READONLY"):
+            await store.commit(Commit("a", fields={"k": "1"}))
+        assert await client.client_id() != before  # a fresh connection
+    finally:
+        await client.aclose()
+
+
 def role(server: RedisServer) -> str:
     direct = redis.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
     try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from monitor.errors import StoreError
 
@@ -154,16 +154,26 @@ async def run_many(
         again = await _send(client, script, [calls[i] for i in missing])
         for i, reply in zip(missing, again, strict=True):
             replies[i] = reply
+    if any(_read_only(reply) for reply in replies):
+        # A script that writes met a replica: a failover demoted the server that a pooled
+        # connection still reaches (inside a script, READONLY comes back as a plain script
+        # error, which the Sentinel connection does not recognise). Drop the pool's
+        # connections, so the next call asks Sentinel for the master again.
+        await client.connection_pool.disconnect()
     return replies
+
+
+def _read_only(reply: object) -> bool:
+    return isinstance(reply, ResponseError) and "READONLY" in str(reply)
 
 
 async def run_one(
     client: aioredis.Redis, script: Script, keys: Sequence[str], args: Sequence[Any]
 ) -> Any:
-    """One EVALSHA; raises the Redis error of the call, if any."""
+    """One EVALSHA; raises StoreError with the Redis error of the call, if any."""
     (reply,) = await call(run_many(client, script, [(keys, args)]))
     if isinstance(reply, Exception):
-        raise reply
+        raise StoreError(f"Redis: {reply}") from reply
     return reply
 
 
