@@ -318,3 +318,15 @@ def test_the_openapi_file_and_api_md_describe_every_api_route(tmp_path: Path) ->
     assert described == routes
     written = (docs / "api.md").read_text()
     assert all(f"`{m} {p}" in written for m, p in routes), sorted(routes)
+
+
+async def test_every_api_error_is_json_and_a_missing_alert_page_is_html(site: str) -> None:
+    status, body = await call("GET", site + "api/nothing-here")
+    assert status == 404 and body["error"] == "not found"
+    status, body = await call("PUT", site + "api/keywords")
+    assert status == 405 and body["error"] == "method not allowed"
+    big = {"name": "k", "query": "a" * (2 << 20)}
+    status, body = await call("POST", site + "api/keywords", json=big)
+    assert status == 413 and "error" in body
+    status, page = await call("GET", site + "alerts/1-1")
+    assert status == 404 and "<h1>Not found</h1>" in page and "never written" in page

@@ -13,7 +13,7 @@ from monitor.config import Config
 from monitor.errors import ConfigError, StoreError
 from monitor.store import Store
 from monitor.web import api, events, pages
-from monitor.web.auth import guard
+from monitor.web.auth import Handler, guard
 from monitor.web.state import CONFIG, STORE
 
 STATIC = Path(__file__).with_name("static")
@@ -25,7 +25,7 @@ def build(
 ) -> web.Application:
     """The whole site; ``probes`` adds /healthz and /readyz that ask Redis (for ``newsmon
     web``: a daemon adds its own, which also know its scheduler)."""
-    application = web.Application(middlewares=[guard(token)], client_max_size=1 << 20)
+    application = web.Application(middlewares=[guard(token), json_errors], client_max_size=1 << 20)
     application[STORE] = store
     application[CONFIG] = config
     application[events.STREAMS] = set()
@@ -38,6 +38,22 @@ def build(
         application.router.add_get("/healthz", _redis_probe)
         application.router.add_get("/readyz", _redis_probe)
     return application
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Under /api/, every error is JSON, aiohttp's own too (no such route, wrong method, a
+    body too large)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/json":
+            raise
+        if not request.path.startswith("/api/"):
+            raise
+        allow = {k: v for k, v in exc.headers.items() if k == "Allow"}
+        body = {"error": exc.reason.lower(), "field": None}
+        return web.json_response(body, status=exc.status, headers=allow)
 
 
 async def _redis_probe(request: web.Request) -> web.Response:

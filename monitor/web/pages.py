@@ -12,7 +12,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from monitor.web.api import recent_alerts, summary
-from monitor.web.filters import NotFound, alert_wanted, stream_id
+from monitor.web.filters import alert_wanted, stream_id
 from monitor.web.state import STORE
 
 WALL = 100  # alerts the wall opens with
@@ -43,7 +43,8 @@ async def alert_detail(request: web.Request) -> web.Response:
     eid = str(stream_id(request.match_info["stream_id"], "stream_id"))
     alert = await request.app[STORE].alert_at(eid)
     if alert is None:
-        raise NotFound(f"no alert {eid} (never written, or trimmed from the stream)")
+        why = f"No alert {eid}: it was never written, or has been trimmed from the stream."
+        return _page("missing.html", code=404, why=why)
     return _page("alert.html", entry={"stream_id": eid, "alert": alert})
 
 
@@ -60,9 +61,9 @@ async def sources_page(request: web.Request) -> web.Response:
     return _page("sources.html", status=await summary(request.app))
 
 
-def _page(template: str, **values: Any) -> web.Response:
+def _page(template: str, code: int = 200, **values: Any) -> web.Response:
     html = _templates.get_template(template).render(**values)
-    return web.Response(text=html, content_type="text/html", headers=_HEADERS)
+    return web.Response(text=html, status=code, content_type="text/html", headers=_HEADERS)
 
 
 def marked(snippet: str) -> Markup:
