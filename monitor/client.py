@@ -19,7 +19,7 @@ from monitor.errors import StoreError
 from monitor.store import Store, connect
 
 Alert = dict[str, Any]
-_STREAM_ID = re.compile(r"^\d+(-\d+)?$")
+_STREAM_ID = re.compile(r"^\d+(-\d+)?\Z")
 _LAST_SEQ = 2**64 - 1
 
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote
 
 SCHEMES = ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel")
 _SENTINEL_OPTIONS = ("sentinel_username", "sentinel_password", "sentinel_ssl")
-_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$")
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?\Z")
 
 
 @dataclass(frozen=True, slots=True)

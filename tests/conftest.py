@@ -20,6 +20,7 @@ from monitor.store import Store, connect
 from tests.httpserver import http_server  # noqa: F401  (a fixture)
 from tests.receiver import receiver  # noqa: F401  (a fixture)
 from tests.redisserver import RedisServer
+from tests.webserver import site  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seed" / "liveblog-article.txt"

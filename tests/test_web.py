@@ -3,47 +3,25 @@ server on loopback and the session's real Redis."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
 import redis
 
-from monitor.cli.common import config_of
-from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.store import Store
 from monitor.web import build, check_binding, serving
 from tests.httpserver import LocalHTTPServer, free_port
 from tests.test_client import alert, put
 from tests.test_e2e import Newsmon
+from tests.webserver import call, config
 
 SCRIPT = "<script>alert(1)</script>"
-
-
-def config(tmp_path: Path, redis_url: str = "") -> Config:
-    path = tmp_path / "monitor.toml"
-    path.write_text(f'[redis]\nurl = "{redis_url}"\n' if redis_url else "")
-    return config_of(argparse.Namespace(config=str(path)), missing_ok=True)
-
-
-@pytest.fixture
-async def site(tmp_path: Path, store: Store) -> AsyncIterator[str]:
-    async with serving(build(store, config(tmp_path), None), "127.0.0.1", free_port()) as url:
-        yield url
-
-
-async def call(method: str, url: str, **kwargs: Any) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as session, session.request(method, url, **kwargs) as r:
-        body = await r.text()
-        return r.status, json.loads(body) if "json" in r.content_type else body
 
 
 def keys(redis_url: str, key: str) -> set[str]:

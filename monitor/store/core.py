@@ -276,6 +276,8 @@ class Store:
     ) -> list[tuple[str, dict[str, Any]]]:
         """Up to ``count`` alerts older than stream id ``before`` (None: the newest), newest
         first."""
+        if before in ("0-0", "0"):
+            return []  # nothing is older than the first possible id (and Redis refuses "(0-0")
         top = f"({before}" if before else "+"
         entries = await self._call(self.redis.xrevrange(self.keys.stream, top, "-", count=count))
         return [(eid, _alert_of(fields)) for eid, fields in entries]

@@ -38,27 +38,29 @@ async def list_alerts(request: web.Request) -> web.Response:
     q = request.query
     limit = whole(q.get("limit", "50"), "limit", 1, 500)
     before = stream_id(q.get("before"), "before")
-    found, last = await recent_alerts(request.app[STORE], before, limit, alert_wanted(q))
-    return web.json_response({"alerts": found, "next": last if len(found) == limit else None})
+    found, more = await recent_alerts(request.app[STORE], before, limit, alert_wanted(q))
+    return web.json_response({"alerts": found, "next": more})
 
 
 async def recent_alerts(
     store: Store, before: str | None, limit: int, wanted: Any
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Up to ``limit`` wanted alerts older than ``before``, as {stream_id, alert}; and the id
-    to page on from."""
+    to page on from, None when the stream was read to its start. One call reads at most
+    ``SCAN`` entries, so a rare filter may answer short, with an id to go on from."""
     found: list[dict[str, Any]] = []
     last, scanned = before, 0
-    while len(found) < limit and scanned < SCAN:
-        page = await store.alerts_before(last, 200)
+    while scanned < SCAN:
+        asked = min(200, SCAN - scanned)
+        page = await store.alerts_before(last, asked)
         for eid, alert in page:
             last, scanned = eid, scanned + 1
             if wanted(alert):
                 found.append({"stream_id": eid, "alert": alert})
                 if len(found) == limit:
-                    break
-        if len(page) < 200:
-            break
+                    return found, eid
+        if len(page) < asked:
+            return found, None
     return found, last
 
 

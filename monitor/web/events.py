@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from monitor.errors import StoreError
-from monitor.web.filters import STREAM_ID, BadRequest, alert_wanted
+from monitor.web.filters import alert_wanted, stream_id
 from monitor.web.state import STORE
 
 WAIT_MS = 10_000  # longest blocking read; a comment then keeps proxies from closing the line
@@ -36,9 +36,8 @@ async def close_streams(app: web.Application) -> None:
 async def events(request: web.Request) -> web.StreamResponse:
     """``text/event-stream``: one ``alert`` event per alert that passes the filters."""
     store = request.app[STORE]
-    after = request.headers.get("Last-Event-ID") or request.query.get("after")
-    if after is not None and not STREAM_ID.match(after):
-        raise BadRequest("must be a stream id like 1732520000000-0", "Last-Event-ID")
+    header = request.headers.get("Last-Event-ID")
+    after = stream_id(header or request.query.get("after"), "Last-Event-ID" if header else "after")
     wanted = alert_wanted(request.query)
     after = after or await store.last_stream_id()
     response = web.StreamResponse(headers=_HEADERS)
@@ -68,10 +67,10 @@ async def _relay(
             continue
         if not batch:
             await response.write(b": idle\n\n")
-        for stream_id, alert in batch:
-            after = stream_id
+        for entry_id, alert in batch:
+            after = entry_id
             if wanted(alert):
-                await response.write(_event(stream_id, alert))
+                await response.write(_event(entry_id, alert))
 
 
 def _event(stream_id: str, alert: dict[str, Any]) -> bytes:

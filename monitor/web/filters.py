@@ -14,7 +14,8 @@ from multidict import MultiMapping
 from monitor.alerttypes import AlertType
 from monitor.client import alert_filter
 
-STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+_STREAM_ID = re.compile(r"(\d{1,20})-(\d{1,20})")
+_LAST = 2**64 - 1  # each part of a stream id is an unsigned 64-bit number
 TYPES = frozenset(get_args(AlertType))
 
 
@@ -45,10 +46,16 @@ def alert_wanted(query: MultiMapping[str]) -> Callable[[dict[str, Any]], bool]:
 
 
 def stream_id(value: str | None, field: str) -> str | None:
-    """A stream id from the request, checked (None stays None)."""
-    if value is not None and not STREAM_ID.match(value):
+    """A stream id from the request, checked as Redis would (None stays None)."""
+    if value is not None and not is_stream_id(value):
         raise BadRequest("must be a stream id like 1732520000000-0", field)
     return value
+
+
+def is_stream_id(value: str) -> bool:
+    """Whether Redis takes ``value`` as a whole stream id (two parts, each below 2**64)."""
+    found = _STREAM_ID.fullmatch(value)
+    return found is not None and all(int(part) <= _LAST for part in found.groups())
 
 
 def whole(value: object, field: str, low: int, high: int) -> int:
