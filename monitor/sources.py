@@ -195,7 +195,7 @@ def _status_row(
         "last_error": state.last_error,
         "last_error_at": state.last_error_at,
         "next_poll": _when(listed.slot.due) if listed else None,
-        "next_reason": state.next_reason,
+        "next_reason": None if listed and listed.disabled else state.next_reason,
         "polling": bool(listed and listed.slot.leased),
         "failures": state.failures,
         "failure_class": state.failure_class,

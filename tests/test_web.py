@@ -196,8 +196,9 @@ async def test_the_token_is_needed_everywhere_but_the_probes(tmp_path: Path, sto
             assert r.status == 200
         async with s.get(url + "?token=wrong") as r:
             assert r.status == 401
-        async with s.get(url + "?token=s3cret") as r:
-            assert r.status == 200 and "newsmon_token" in r.cookies
+        async with s.get(url + "?token=s3cret", allow_redirects=False) as r:
+            assert r.status == 303 and r.headers["Location"] == "/"
+            assert "newsmon_token" in r.cookies
         async with s.get(url + "workbench") as r:  # the cookie alone now
             assert r.status == 200
 
@@ -308,3 +309,33 @@ async def test_every_api_error_is_json_and_a_missing_alert_page_is_html(site: st
     assert status == 413 and "error" in body
     status, page = await call("GET", site + "alerts/1-1")
     assert status == 404 and "<h1>Not found</h1>" in page and "never written" in page
+
+
+async def test_without_a_token_only_loopback_names_are_answered(
+    site: str, redis_url: str, prefix: str
+) -> None:
+    """DNS rebinding: another site's name pointed at 127.0.0.1 arrives with its own Host."""
+    port = site.rstrip("/").rsplit(":", 1)[1]
+    source = {"name": "passwd", "url": "file:///etc/passwd"}
+    for host in (f"evil.example:{port}", "evil.example"):
+        headers = {"Host": host}
+        assert (await call("POST", site + "api/sources", json=source, headers=headers))[0] == 403
+        assert (await call("GET", site + "api/status", headers=headers))[0] == 403
+    assert keys(redis_url, f"{prefix}:sourcedefs") == set()
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}"):
+        assert (await call("GET", site + "api/status", headers={"Host": host}))[0] == 200
+    behind_tls = {"Origin": site.rstrip("/").replace("http://", "https://")}  # a TLS proxy
+    body = {"name": "k", "query": "a"}
+    assert (await call("POST", site + "api/keywords", json=body, headers=behind_tls))[0] == 201
+
+
+async def test_pages_answer_bad_input_as_pages_and_the_wall_goes_on_from_the_stream_end(
+    site: str, redis_url: str, prefix: str
+) -> None:
+    last = put(redis_url, prefix, alert(1, source="wire"))
+    status, page = await call("GET", site + "?source=nobody")
+    assert status == 200 and f'data-after="{last}"' in page  # nothing shown, nothing missed
+    status, page = await call("GET", site + "?type=bogus")
+    assert status == 400 and "<h1>Bad request</h1>" in page and "type: unknown alert type" in page
+    status, page = await call("GET", site + "alerts/yesterday")
+    assert status == 404 and "<h1>Not found</h1>" in page

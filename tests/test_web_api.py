@@ -359,7 +359,10 @@ async def test_the_token(tmp_path: Path, store: Store) -> None:
             assert (await asyncio.wait_for(r.content.readline(), WAIT)).startswith(b"retry:")
         assert not list(jar)
         async with s.get(url + "api/status?token=s3cret") as r:
-            assert r.status == 200 and r.cookies["newsmon_token"].value == "s3cret"
+            assert r.status == 200 and not list(jar)  # a program's call: no cookie
+        async with s.get(url + "workbench?token=s3cret&x=1", allow_redirects=False) as r:
+            assert r.status == 303 and r.headers["Location"] == "/workbench?x=1"
+            assert r.cookies["newsmon_token"].value == "s3cret"  # out of the address bar
             assert r.cookies["newsmon_token"]["httponly"]
         for path in ("api/status", "", "api/keywords"):
             async with s.get(url + path) as r:  # the cookie alone

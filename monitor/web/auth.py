@@ -6,9 +6,11 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from multidict import MultiDict
 
 from monitor.errors import ConfigError
 
@@ -41,14 +43,35 @@ def guard(token: str | None) -> Middleware:
             return await handler(request)  # probes and scrapers carry no token
         if token and not _shows(request, token):
             return _refused(401, _NEEDS_TOKEN)
+        if not token and not _loopback(request.url.host or ""):
+            # Without a token the server listens on loopback only; a page of another site
+            # whose name was made to point at 127.0.0.1 (DNS rebinding) says its own Host.
+            return _refused(
+                403, f"this server answers to loopback names only, not {request.host!r}"
+            )
         if request.method not in _SAFE and not _same_origin(request):
             return _refused(403, "cross-origin writes are refused")
-        response = await handler(request)
-        if token and request.query.get("token") == token:
-            response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
-        return response
+        if token and request.query.get("token") == token and _is_page(request):
+            return _signed_in(request, token)
+        return await handler(request)
 
     return middleware
+
+
+def _is_page(request: web.Request) -> bool:
+    return request.method == "GET" and not request.path.startswith(("/api/", "/static/"))
+
+
+def _signed_in(request: web.Request, token: str) -> web.Response:
+    """Keep the token in a cookie and send the browser to the same address without it, so it
+    stays out of the address bar, the history and any Referer."""
+    query = MultiDict(request.query)
+    query.popall("token")
+    response = web.Response(
+        status=303, headers={"Location": str(request.rel_url.with_query(query))}
+    )
+    response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
+    return response
 
 
 def _shows(request: web.Request, token: str) -> bool:
@@ -68,16 +91,18 @@ def _same_origin(request: web.Request) -> bool:
     if site is not None:
         return site in ("same-origin", "none")
     origin = request.headers.get("Origin")
-    return origin is None or origin == f"{request.scheme}://{request.host}"
+    # The host, not the scheme: behind a TLS proxy the page is https and this server http.
+    return origin is None or urlsplit(origin).netloc == request.host
 
 
 def _refused(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    return web.json_response({"error": message, "field": None}, status=status)
 
 
 def _loopback(host: str) -> bool:
-    if host == "localhost":
+    if host == "localhost" or host.endswith(".localhost"):
         return True
+    host = host.strip("[]")
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

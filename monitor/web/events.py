@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from contextlib import suppress
 from typing import Any
 
@@ -19,7 +20,8 @@ from monitor.errors import StoreError
 from monitor.web.filters import alert_wanted, stream_id
 from monitor.web.state import STORE
 
-WAIT_MS = 10_000  # longest blocking read; a comment then keeps proxies from closing the line
+WAIT_MS = 2000  # one blocking read; under redis-py's 5 s socket timeout, or it reads as an outage
+KEEPALIVE = 10.0  # seconds without a byte before a comment keeps proxies from closing the line
 RETRY_MS = 1000  # how soon a browser reconnects after the line drops
 STREAMS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("streams", set)
 routes = web.RouteTableDef()
@@ -58,6 +60,7 @@ async def _relay(
     request: web.Request, response: web.StreamResponse, after: str, wanted: Any
 ) -> None:
     store = request.app[STORE]
+    wrote = time.monotonic()
     while True:
         try:
             batch = await store.read_alerts(after, block_ms=WAIT_MS, count=100)
@@ -65,12 +68,14 @@ async def _relay(
             await response.write(b": redis is not answering; waiting\n\n")
             await asyncio.sleep(1.0)
             continue
-        if not batch:
-            await response.write(b": idle\n\n")
         for entry_id, alert in batch:
             after = entry_id
             if wanted(alert):
                 await response.write(_event(entry_id, alert))
+                wrote = time.monotonic()
+        if time.monotonic() - wrote >= KEEPALIVE:
+            await response.write(b": idle\n\n")
+            wrote = time.monotonic()
 
 
 def _event(stream_id: str, alert: dict[str, Any]) -> bytes:

@@ -23,6 +23,7 @@ class BadRequest(web.HTTPBadRequest):
     """A 400 whose JSON body says what is wrong and with which field."""
 
     def __init__(self, message: str, field: str | None = None, **extra: Any) -> None:
+        self.message, self.field = message, field
         body = {"error": message, "field": field, **extra}
         super().__init__(text=json.dumps(body), content_type="application/json")
 
@@ -31,7 +32,8 @@ class NotFound(web.HTTPNotFound):
     """A 404 with a JSON body."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(text=json.dumps({"error": message}), content_type="application/json")
+        body = {"error": message, "field": None}
+        super().__init__(text=json.dumps(body), content_type="application/json")
 
 
 def alert_wanted(query: MultiMapping[str]) -> Callable[[dict[str, Any]], bool]:

@@ -12,7 +12,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from monitor.web.api import recent_alerts, summary
-from monitor.web.filters import alert_wanted, stream_id
+from monitor.web.filters import BadRequest, alert_wanted, is_stream_id
 from monitor.web.state import STORE
 
 WALL = 100  # alerts the wall opens with
@@ -30,21 +30,30 @@ routes = web.RouteTableDef()
 async def wall(request: web.Request) -> web.Response:
     """The newest alerts, filtered as the query string says; new ones arrive live."""
     store = request.app[STORE]
-    found, _ = await recent_alerts(store, None, WALL, alert_wanted(request.query))
+    try:
+        wanted = alert_wanted(request.query)
+    except BadRequest as exc:
+        return _page(
+            "missing.html", code=400, heading="Bad request", why=f"{exc.field}: {exc.message}"
+        )
+    # The live stream goes on from the newest entry before the page read its alerts, so an
+    # alert committed in between is not lost (the page skips one it already shows).
+    after = await store.last_stream_id()
+    found, _ = await recent_alerts(store, None, WALL, wanted)
     choices = {"terms": [k.name for k in await store.keywords()],
                "sources": await store.schedule.names(), "types": TYPE_LABELS}  # fmt: skip
     chosen = {key: request.query.get(key, "") for key in ("term", "source", "type")}
-    return _page("wall.html", alerts=found, choices=choices, chosen=chosen)
+    return _page("wall.html", alerts=found, after=after, choices=choices, chosen=chosen)
 
 
 @routes.get("/alerts/{stream_id}")
 async def alert_detail(request: web.Request) -> web.Response:
     """One alert in full: the block's text, the terms, and for an edit the words changed."""
-    eid = str(stream_id(request.match_info["stream_id"], "stream_id"))
-    alert = await request.app[STORE].alert_at(eid)
+    eid = request.match_info["stream_id"]
+    alert = await request.app[STORE].alert_at(eid) if is_stream_id(eid) else None
     if alert is None:
         why = f"No alert {eid}: it was never written, or has been trimmed from the stream."
-        return _page("missing.html", code=404, why=why)
+        return _page("missing.html", code=404, heading="Not found", why=why)
     return _page("alert.html", entry={"stream_id": eid, "alert": alert})
 
 
