@@ -26,9 +26,25 @@ def main_content(root: HtmlElement) -> HtmlElement:
     for path in _MAIN_PATHS:
         found = [e for e in root.xpath(path) if isinstance(e, HtmlElement)]
         if found:
-            return max(found, key=lambda e: len(e.findall(".//p")))
+            return _story(found)
     body = root.find("body")
     return body if body is not None else root
+
+
+def _story(found: list[HtmlElement]) -> HtmlElement:
+    """The richest candidate; or, when it is one of many sibling articles none of which holds
+    most of the text (a live blog set as one <article> per update), their parent."""
+    best = max(found, key=_paragraph_count)
+    parent = best.getparent()
+    siblings = [e for e in found if e.getparent() is parent]
+    total = sum(_paragraph_count(e) for e in siblings)
+    if parent is not None and len(siblings) > 1 and 2 * _paragraph_count(best) <= total:
+        return parent
+    return best
+
+
+def _paragraph_count(el: HtmlElement) -> int:
+    return len(el.findall(".//p"))
 
 
 def skip(el: HtmlElement) -> bool:
