@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.errors import ConfigError, QueryError
-from monitor.query import KeywordSpec, compile_keyword
-from monitor.query.stem import LANGUAGES
+from monitor.query import KeywordSpec, check_language, compile_keyword
 from monitor.redisurl import url_problem
 
 DEFAULT_PATH = Path("config/monitor.toml")
@@ -360,6 +359,14 @@ def _tables(items: list[Any], section: str, path: Path | None) -> list[_Reader]:
     return readers
 
 
+def check_keyword_name(name: str) -> str:
+    """A keyword name given on the command line or through the API; ConfigError if it is not
+    one (the config file's keywords say the same by their key)."""
+    if not NAME_PATTERN.match(name):
+        raise ConfigError(f"keyword name {name!r} must be letters, digits, '-', '_' or '.'")
+    return name
+
+
 def _unique_name(r: _Reader, seen: set[str], kind: str) -> str:
     name = r.required("name")
     if not NAME_PATTERN.match(name):
@@ -484,9 +491,10 @@ def _keywords(items: list[Any], path: Path | None) -> tuple[KeywordSpec, ...]:
         r.only("name", "query", "language")
         name = _unique_name(r, seen, "keyword")
         language = r.get("language", str, "english")
-        if language not in LANGUAGES:
-            raise r.fail("language", f"unknown stemming language {language!r}; use one of: "
-                         + ", ".join(sorted(LANGUAGES)))  # fmt: skip
+        try:
+            check_language(language)
+        except QueryError as exc:
+            raise r.fail("language", exc.reason) from None
         spec = KeywordSpec(name, r.required("query"), language)
         try:
             compile_keyword(spec)

@@ -8,15 +8,34 @@ from typing import Any
 _WIDTH = 100
 
 
+def headline(alert: dict[str, Any]) -> str:
+    """What an alert is about in one line: the block's headline, else the item's title ("" if
+    it has neither)."""
+    block, item = _parts(alert)
+    return str(block.get("headline") or item.get("title") or "")
+
+
+def link(alert: dict[str, Any]) -> str | None:
+    """Where the change can be read: the block's permalink, else the item's URL."""
+    block, item = _parts(alert)
+    url = block.get("url") or item.get("url")
+    return str(url) if url else None
+
+
+def opening(alert: dict[str, Any], limit: int = 280) -> str:
+    """The start of the changed text, cut at ``limit`` characters ("" if there is none)."""
+    block, item = _parts(alert)
+    body = str(block.get("text") or item.get("text") or "")
+    return body[:limit] + ("…" if len(body) > limit else "")
+
+
 def alert_text(alert: dict[str, Any]) -> str:
     """A few readable lines for one alert."""
-    block = alert.get("block") or {}
-    item = alert.get("item") or {}
-    headline = block.get("headline") or item.get("title") or "(untitled)"
+    title = headline(alert) or "(untitled)"
     lines = [
-        f"{alert.get('detected_at', '')}  {alert.get('type')}  [{alert.get('source')}]  {headline}"
+        f"{alert.get('detected_at', '')}  {alert.get('type')}  [{alert.get('source')}]  {title}"
     ]
-    url = block.get("url") or item.get("url")
+    url = link(alert)
     if url:
         lines.append(f"    {url}")
     edit = alert.get("edit")
@@ -29,10 +48,9 @@ def alert_text(alert: dict[str, Any]) -> str:
         lines.append(_term_line(term))
         for snippet in term.get("snippets", [])[:2]:
             lines.append(_wrap(f"  “{snippet}”"))
-    if not alert.get("terms") and not edit:
-        body = block.get("text") or item.get("text") or ""
-        if body:
-            lines.append(_wrap(body[:280] + ("…" if len(body) > 280 else "")))
+    body = opening(alert)
+    if not alert.get("terms") and not edit and body:
+        lines.append(_wrap(body))
     return "\n".join(lines)
 
 
@@ -45,6 +63,10 @@ def _term_line(term: dict[str, Any]) -> str:
     extra = f" ({', '.join(flags)})" if flags else ""
     extra += f" numbers {numbers}" if numbers else ""
     return f"    term {term['name']}: {term['before']} → {term['after']}{extra}"
+
+
+def _parts(alert: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    return alert.get("block") or {}, alert.get("item") or {}
 
 
 def _wrap(text: str) -> str:

@@ -37,6 +37,11 @@ class Listed:
     error: str | None = None
     disabled: bool = False
 
+    @property
+    def next_poll(self) -> str | None:
+        """When it is due next (ISO 8601), or None when it is not in the schedule."""
+        return None if self.slot.due is None else iso_ms(self.slot.due)
+
 
 def now_ms() -> int:
     """The wall clock in ms since the epoch (the schedule's unit)."""
@@ -125,14 +130,14 @@ async def status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
     listed = {item.name: item for item in await listing(store)}
     configured = {s.name: s for s in config.sources}
     names = sorted(set(listed) | set(configured) | set(await store.source_names()))
+    states, activity = await store.load_sources(names), await store.activity(names)
     rows = []
-    for name in names:
+    for name, state, (documents, alerts) in zip(names, states, activity, strict=True):
         item = listed.get(name)
         source = (item.source if item else None) or configured.get(name)
-        row = _status_row(name, await store.load_source(name), item, source)
+        row = _status_row(name, state, item, source)
         row["interval"] = (source.interval if source else None) or config.monitor.interval
-        row["documents"] = await store.document_count(name)
-        row["alerts_24h"] = await store.alerts_last_day(name)
+        row |= {"documents": documents, "alerts_24h": alerts}
         rows.append(row)
     return rows
 
@@ -194,7 +199,7 @@ def _status_row(
         "last_ok": state.last_ok,
         "last_error": state.last_error,
         "last_error_at": state.last_error_at,
-        "next_poll": _when(listed.slot.due) if listed else None,
+        "next_poll": listed.next_poll if listed else None,
         "next_reason": None if listed and listed.disabled else state.next_reason,
         "polling": bool(listed and listed.slot.leased),
         "failures": state.failures,
@@ -204,7 +209,3 @@ def _status_row(
         "polls": state.polls,
         "alerts": state.alerts,
     }
-
-
-def _when(ms: float | None) -> str | None:
-    return None if ms is None else iso_ms(ms)

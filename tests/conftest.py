@@ -39,6 +39,16 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
+def redis_of_its_own(tmp_path: Path) -> Iterator[RedisServer]:
+    """A durable redis-server this test may stop and restart."""
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis", durable=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def prefix(redis_url: str) -> Iterator[str]:
     """A key prefix of this test's own; its keys are deleted afterwards (nothing else is)."""
     name = f"t{uuid.uuid4().hex[:12]}"

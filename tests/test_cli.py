@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.feeds import liveblog, rss
+from tests.test_e2e import on_terminal
 from tests.test_pipeline import ITEM_A, ITEM_B, UPD_1, UPD_2
 
 
@@ -193,8 +194,6 @@ def test_config_check_says_what_it_would_watch_or_names_the_key(
 def test_run_once_shows_a_progress_bar_on_a_terminal_only(
     newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
 ) -> None:
-    import pty
-
     feed = tmp_path / "feed.xml"
     feed.write_text(rss([ITEM_B, ITEM_A]), encoding="utf-8")
     config = tmp_path / "m.toml"
@@ -205,21 +204,9 @@ def test_run_once_shows_a_progress_bar_on_a_terminal_only(
     )
     cmd = [*newsmon_cmd, "run", "--once", "--config", str(config)]
     env = {**os.environ, "NEWSMON_REDIS_URL": redis_url, "COLUMNS": "120"}
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(cmd, stdin=follower, stdout=follower, stderr=follower, env=env)
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the terminal closed with the process
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    assert proc.wait(timeout=60) == 1  # one source failed
-    os.close(leader)
-    shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode())
+    code, written = on_terminal(cmd, env)
+    assert code == 1  # one source failed
+    shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", written)
     assert re.search(r"polling .*2/2 1 failed 2 alerts", shown), shown[-2000:]
     piped = subprocess.run([*cmd, "--force"], capture_output=True, text=True, timeout=60, env=env)
     assert "polling" not in piped.stderr and '"event": "poll"' in piped.stderr

@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from monitor.client import _after, alerts
+from tests.test_e2e import on_terminal
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "consuming.md"
 
@@ -106,8 +107,6 @@ def test_the_documented_example_type_checks(tmp_path: Path) -> None:
 def test_subscribe_colours_only_on_a_terminal(
     redis_url: str, prefix: str, tmp_path: Path, newsmon_cmd: list[str]
 ) -> None:
-    import pty
-
     put(redis_url, prefix, alert(9, term="sanctions"))
     config = tmp_path / "m.toml"
     config.write_text(f'[redis]\nprefix = "{prefix}"\n')
@@ -116,20 +115,6 @@ def test_subscribe_colours_only_on_a_terminal(
     env.pop("NO_COLOR", None)
     piped = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
     assert "**sanctions**" in piped.stdout and "\x1b[" not in piped.stdout
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(cmd, stdout=follower, stderr=subprocess.PIPE, env=env)
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the terminal closed with the process
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    proc.wait(timeout=60)
-    os.close(leader)
-    shown = b"".join(chunks).decode()
+    _, shown = on_terminal(cmd, env, stderr=subprocess.PIPE)
     assert "\x1b[" in shown and "**" not in shown
     assert "sanctions" in shown and "https://x.example/9" in shown and "Item 9" in shown

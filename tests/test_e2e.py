@@ -9,7 +9,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -273,8 +273,36 @@ class LogLines:
     def wait(self, match: Callable[[dict[str, Any]], bool], what: str, timeout: float = 60) -> None:
         wait_for(lambda: any(match(e) for e in list(self.events)), what, timeout, self.text)
 
+    def baselines(self, names: Iterable[str]) -> None:
+        """Wait for each named source's baseline poll line."""
+        for name in names:
+            self.wait(lambda e, n=name: (e.get("status"), e.get("source")) == ("baseline", n), name)
+
     def text(self) -> str:
         return "".join(self.raw)
+
+
+def on_terminal(cmd: list[str], env: dict[str, str], stderr: int | None = None) -> tuple[int, str]:
+    """Run ``cmd`` with a pseudo-terminal as its stdin and stdout (and stderr, unless one is
+    given); its exit code and all it wrote there."""
+    import pty
+
+    leader, follower = pty.openpty()
+    err = follower if stderr is None else stderr
+    proc = subprocess.Popen(cmd, stdin=follower, stdout=follower, stderr=err, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    code = proc.wait(timeout=60)
+    os.close(leader)
+    return code, b"".join(chunks).decode()
 
 
 def stream_alerts(redis_url: str, prefix: str) -> list[dict[str, Any]]:

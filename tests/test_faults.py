@@ -12,7 +12,7 @@ import gzip
 import json
 import signal
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,16 +168,6 @@ def hostile_sources(secret: Path) -> list[Hostile]:
     ]
 
 
-@pytest.fixture
-def redis_of_its_own(tmp_path: Path) -> Iterator[RedisServer]:
-    """A durable redis-server this test may stop and restart."""
-    (tmp_path / "redis").mkdir()
-    server = RedisServer(tmp_path / "redis", durable=True)
-    server.start()
-    yield server
-    server.stop()
-
-
 def test_hostile_sources_fail_alone_while_the_healthy_ones_keep_alerting(
     tmp_path: Path,
     prefix: str,
@@ -268,10 +258,7 @@ def test_redis_restarts_and_sigkills_mid_poll_lose_and_duplicate_nothing(
     text = lambda: "".join(f"--- daemon {i}\n{x.text()[-3000:]}\n" for i, x in enumerate(logs))  # noqa: E731
     kills = restarts = 0
     try:
-        for name in desk.names():
-            logs[0].wait(
-                lambda e, n=name: e.get("status") == "baseline" and e.get("source") == n, name
-            )
+        logs[0].baselines(desk.names())
         for round_ in range(1, 7):
             desk.grow()
             if round_ % 2:  # SIGKILL the daemon while it waits for the slow source
@@ -318,8 +305,7 @@ def test_a_subscriber_resumes_after_redis_restarts_and_misses_nothing(
     subscriber = newsmon.start("subscribe", "--json", "--replay", "100", "--count", count)
     sub_log = LogLines(subscriber)
     try:
-        for name in desk.names():
-            log.wait(lambda e, n=name: e.get("status") == "baseline" and e.get("source") == n, name)
+        log.baselines(desk.names())
         for round_ in range(1, rounds + 1):
             if round_ == 2:  # an outage long enough for the subscriber to notice it
                 server.stop()

@@ -70,10 +70,7 @@ def test_a_failing_webhook_gets_every_alert_once_across_a_sigkill(
     logs = [LogLines(daemon), LogLines(forwarder)]
     try:
         joined(logs[1])
-        for name in desk.names():
-            logs[0].wait(
-                lambda e, n=name: e.get("status") == "baseline" and e.get("source") == n, name
-            )
+        logs[0].baselines(desk.names())
         grow_and_wait(desk, redis_url, prefix)
         wait_for(lambda: len(receiver.ok()) == 4, "round 1 delivered", 60)
         assert receiver.failed() == 2  # retried, not dropped
@@ -112,10 +109,7 @@ def test_two_forwarders_in_one_group_share_the_alerts_with_none_twice(
     try:
         joined(logs[1])
         joined(logs[2])
-        for name in desk.names():
-            logs[0].wait(
-                lambda e, n=name: e.get("status") == "baseline" and e.get("source") == n, name
-            )
+        logs[0].baselines(desk.names())
         for _ in range(4):
             grow_and_wait(desk, redis_url, prefix)
         wait_for(lambda: len(receiver.ok()) >= 16, "every alert delivered", 60)
@@ -144,10 +138,7 @@ def test_apprise_json_target_and_filters_from_a_config_section(
     logs = [LogLines(daemon), LogLines(forwarder)]
     try:
         joined(logs[1])
-        for name in desk.names():
-            logs[0].wait(
-                lambda e, n=name: e.get("status") == "baseline" and e.get("source") == n, name
-            )
+        logs[0].baselines(desk.names())
         grow_and_wait(desk, redis_url, prefix)
         grow_and_wait(desk, redis_url, prefix)
         assert forwarder.wait(timeout=60) == 0  # --count 2: the two alerts of p1

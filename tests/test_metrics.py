@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,19 +34,10 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    (tmp_path / "redis").mkdir()
-    server = RedisServer(tmp_path / "redis", durable=True)
-    server.start()
-    yield server
-    server.stop()
-
-
 def test_metrics_health_and_readiness_of_a_running_daemon(
     tmp_path: Path,
     prefix: str,
-    redis_server: RedisServer,
+    redis_of_its_own: RedisServer,
     http_server: LocalHTTPServer,
     newsmon_cmd: list[str],
 ) -> None:
@@ -62,7 +52,7 @@ def test_metrics_health_and_readiness_of_a_running_daemon(
         f'[[sources]]\nname = "broken"\nurl = "{http_server.url("/broken")}"\n'
         '[[keywords]]\nname = "talks"\nquery = "talks"\n'
     )
-    newsmon = Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": redis_server.url})
+    newsmon = Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": redis_of_its_own.url})
     daemon = newsmon.start("run", "--metrics-port", str(port))
     log = LogLines(daemon)
     base = f"http://127.0.0.1:{port}"
@@ -70,7 +60,7 @@ def test_metrics_health_and_readiness_of_a_running_daemon(
         log.wait(lambda e: e.get("event") == "serving metrics", "the metrics endpoint")
         log.wait(lambda e: e.get("status") == "baseline", "the baseline")
         desk.grow()
-        wait_for(lambda: len(stream_alerts(redis_server.url, prefix)) >= 1, "the alert")
+        wait_for(lambda: len(stream_alerts(redis_of_its_own.url, prefix)) >= 1, "the alert")
         wait_for(lambda: get(f"{base}/readyz")[0] == 200, "ready")
         assert get(f"{base}/healthz") == (200, "ok\n")
         status, text = get(f"{base}/metrics")
@@ -87,11 +77,11 @@ def test_metrics_health_and_readiness_of_a_running_daemon(
         assert found[("newsmon_keywords", ())] == 1
         assert ("newsmon_last_success_timestamp_seconds", (("source", "wire"),)) in found
         assert ("newsmon_last_success_timestamp_seconds", (("source", "broken"),)) not in found
-        redis_server.stop()
+        redis_of_its_own.stop()
         wait_for(lambda: get(f"{base}/readyz")[0] == 503, "not ready while Redis is down")
         assert "redis" in get(f"{base}/readyz")[1]
         assert get(f"{base}/healthz")[0] == 200  # alive: the clock still ticks
-        redis_server.start()
+        redis_of_its_own.start()
         wait_for(lambda: get(f"{base}/readyz")[0] == 200, "ready again", 60)
         errors = samples(get(f"{base}/metrics")[1])[("newsmon_redis_errors_total", ())]
         assert errors >= 1

@@ -184,15 +184,14 @@ def test_sources_added_and_removed_while_daemons_run(
 def test_a_redis_restart_under_three_daemons_loses_and_duplicates_nothing(
     tmp_path: Path,
     prefix: str,
+    redis_of_its_own: RedisServer,
     http_server: LocalHTTPServer,
     newsmon_cmd: list[str],
 ) -> None:
+    server = redis_of_its_own
     feeds = make_feeds(12)
     serve(http_server, feeds)
     names = sorted(feeds)
-    (tmp_path / "redis").mkdir()
-    server = RedisServer(tmp_path / "redis", durable=True)
-    server.start()
     config = config_for(tmp_path, prefix, http_server, names)
     newsmon = Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": server.url})
     fleet = Fleet(newsmon, 3)
@@ -210,19 +209,19 @@ def test_a_redis_restart_under_three_daemons_loses_and_duplicates_nothing(
             )
     finally:
         fleet.stop()
-        alerts = stream_alerts(server.url, prefix)
-        server.stop()
-    check_stream(alerts, feeds, 3)
+    check_stream(stream_alerts(server.url, prefix), feeds, 3)
 
 
 def test_a_redis_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
-    tmp_path: Path, prefix: str, http_server: LocalHTTPServer, newsmon_cmd: list[str]
+    tmp_path: Path,
+    prefix: str,
+    redis_of_its_own: RedisServer,
+    http_server: LocalHTTPServer,
+    newsmon_cmd: list[str],
 ) -> None:
+    server = redis_of_its_own
     feeds = make_feeds(2)
     serve(http_server, feeds)
-    (tmp_path / "redis").mkdir()
-    server = RedisServer(tmp_path / "redis", durable=True)
-    server.start()
     config = config_for(tmp_path, prefix, http_server, sorted(feeds))
     fleet = Fleet(Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": server.url}), 1)
     (log,) = fleet.logs
@@ -237,7 +236,6 @@ def test_a_redis_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
         wait_for(lambda: len(http_server.requests_for("/f00.xml")) > polled + 2, "polls again")
     finally:
         fleet.stop()
-        server.stop()
     events = [e.get("event") for e in log.events]
     outage = [e for e in events if e and e.startswith("redis")]
     assert outage == ["redis unavailable", "redis available again"], log.text()[-3000:]

@@ -16,10 +16,15 @@ def config_of(args: argparse.Namespace, *, missing_ok: bool = False) -> Config:
 
 def report_removal(kind: str, name: str, removed: bool) -> int:
     """Say what was removed (exit 0), or that there was nothing of that name (exit 1)."""
-    if not removed:
+    return report_done(kind, name, removed, f"removed {name}")
+
+
+def report_done(kind: str, name: str, done: bool, said: str) -> int:
+    """Print ``said`` (exit 0), or that there is no ``kind`` of that name (exit 1)."""
+    if not done:
         print(f"newsmon: no {kind} named {name!r}", file=sys.stderr)
         return 1
-    print(f"removed {name}")
+    print(said)
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 
 from monitor.backend import open_store
 from monitor.cli.common import config_of, report_removal
-from monitor.config import NAME_PATTERN
+from monitor.config import check_keyword_name
 from monitor.errors import ConfigError
 from monitor.query import KeywordSpec, Matcher, compile_keyword, snippets
 
@@ -31,9 +31,7 @@ async def list_keywords(args: argparse.Namespace) -> int:
 
 async def add(args: argparse.Namespace) -> int:
     """Watch a keyword; an invalid name or query is refused before anything is stored."""
-    if not NAME_PATTERN.match(args.name):
-        raise ConfigError(f"keyword name {args.name!r} must be letters, digits, '-', '_' or '.'")
-    spec = KeywordSpec(args.name, args.query, args.language)
+    spec = KeywordSpec(check_keyword_name(args.name), args.query, args.language)
     compile_keyword(spec)
     async with open_store(config_of(args, missing_ok=True)) as store:
         await store.put_keywords([spec], announce="add")

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from monitor import sources
 from monitor.backend import open_store
-from monitor.cli.common import config_of, report_removal
+from monitor.cli.common import config_of, report_done, report_removal
 from monitor.config import Config, source_from_table
 
 
@@ -44,7 +43,7 @@ def _listed_row(item: sources.Listed) -> dict[str, Any]:
         "alert_on_first_poll": s.alert_on_first_poll if s else None,
         "follow_links": s.follow_links if s else None,
         "origin": item.origin,
-        "next_poll": _when(item.slot.due),
+        "next_poll": item.next_poll,
         "polling": item.slot.leased,
         "error": item.error,
         "disabled": item.disabled,
@@ -85,21 +84,15 @@ async def remove(args: argparse.Namespace) -> int:
 async def disable(args: argparse.Namespace) -> int:
     async with open_store(_config(args)) as store:
         done = await sources.disable(store, args.name)
-    return _switched(args.name, done, "disabled: not polled until `newsmon sources enable`")
+    said = f"{args.name}: disabled: not polled until `newsmon sources enable`"
+    return report_done("source", args.name, done, said)
 
 
 async def enable(args: argparse.Namespace) -> int:
     async with open_store(_config(args)) as store:
         done = await sources.enable(store, args.name)
-    return _switched(args.name, done, "enabled: polled now, then at its interval")
-
-
-def _switched(name: str, done: bool, what: str) -> int:
-    if not done:
-        print(f"newsmon: no source named {name!r}", file=sys.stderr)
-        return 1
-    print(f"{name}: {what}")
-    return 0
+    said = f"{args.name}: enabled: polled now, then at its interval"
+    return report_done("source", args.name, done, said)
 
 
 async def status(args: argparse.Namespace) -> int:
@@ -118,7 +111,3 @@ async def status(args: argparse.Namespace) -> int:
 
     print_status(rows)
     return 0
-
-
-def _when(ms: float | None) -> str | None:
-    return None if ms is None else sources.iso_ms(ms)

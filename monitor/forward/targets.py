@@ -11,6 +11,7 @@ import aiohttp
 
 from monitor.errors import ConfigError, NewsmonError
 from monitor.redisurl import redact
+from monitor.render import headline, link, opening
 
 
 class DeliveryError(NewsmonError):
@@ -79,20 +80,13 @@ class AppriseTarget:
 def message(alert: dict[str, Any]) -> tuple[str, str]:
     """A title and a body for people: the headline, the snippets (matched words in
     ``**bold**``, which chat apps render), the link."""
-    block = alert.get("block") or {}
-    item = alert.get("item") or {}
-    headline = block.get("headline") or item.get("title") or "(untitled)"
-    title = f"[{alert.get('source')}] {headline}"
+    title = f"[{alert.get('source')}] {headline(alert) or '(untitled)'}"
     lines = [_KINDS.get(str(alert.get("type")), str(alert.get("type")))]
     for term in alert.get("terms", []):
         lines += [f"{term.get('name')}: {s}" for s in term.get("snippets", [])[:2]]
-    if len(lines) == 1:
-        text = str(block.get("text") or item.get("text") or "")
-        if text:
-            lines.append(text[:280] + ("…" if len(text) > 280 else ""))
-    url = block.get("url") or item.get("url")
-    if url:
-        lines.append(str(url))
+    body, url = opening(alert), link(alert)
+    lines += [body] if len(lines) == 1 and body else []
+    lines += [url] if url else []
     return title, "\n".join(lines)
 
 

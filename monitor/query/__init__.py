@@ -15,7 +15,7 @@ from monitor.query.lexer import MAX_DISTANCE
 from monitor.query.matcher import Matcher, TermHits
 from monitor.query.parser import parse_query
 from monitor.query.snippets import snippets
-from monitor.query.stem import LANGUAGES
+from monitor.query.stem import LANGUAGES, check_language
 
 __all__ = [
     "LANGUAGES",
@@ -25,6 +25,7 @@ __all__ = [
     "Matcher",
     "Node",
     "TermHits",
+    "check_language",
     "compile_keyword",
     "parse_query",
     "snippets",

@@ -45,12 +45,17 @@ class Stemmer:
 _STEMMERS: dict[str, Stemmer] = {}
 
 
-def stemmer(language: str) -> Stemmer:
-    """The shared cached stemmer for ``language``; QueryError if Snowball does not know it."""
+def check_language(language: str) -> str:
+    """``language``, if Snowball knows it (or it is "none"); else QueryError naming the known."""
     if language not in LANGUAGES:
         known = ", ".join(sorted(LANGUAGES))
         raise QueryError(f"unknown stemming language {language!r}; use one of: {known}")
-    found = _STEMMERS.get(language)
+    return language
+
+
+def stemmer(language: str) -> Stemmer:
+    """The shared cached stemmer for ``language``; QueryError if Snowball does not know it."""
+    found = _STEMMERS.get(check_language(language))
     if found is None:
         found = _STEMMERS[language] = Stemmer(language)
     return found

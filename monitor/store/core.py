@@ -37,7 +37,7 @@ from monitor.store.schedule import Schedule
 from monitor.store.scripts import COMMIT_SCRIPT, call, run_many
 
 MAX_DOCS = 5000  # documents remembered per source; feeds drop items long before this
-RECENT_HOURS = 24  # the window of ``alerts_last_day``
+RECENT_HOURS = 24  # the window of the alerts counted by ``activity``
 _CHUNK = 500  # field pairs per HSET/ZADD in a script (Lua's unpack has a stack limit)
 
 
@@ -110,15 +110,23 @@ class Store:
         names: set[str] = await self._call(self.redis.smembers(self.keys.sources))
         return sorted(names)
 
-    async def alerts_last_day(self, source: str) -> int:
-        """The source's alerts in the last 24 hours (counted by the hour, this one included)."""
-        hours: dict[str, str] = await self._call(self.redis.hgetall(self.keys.recent(source)))
-        now = _hour()
-        return sum(int(n) for hour, n in hours.items() if now - int(hour) < RECENT_HOURS)
+    async def load_sources(self, names: Sequence[str]) -> list[SourceState]:
+        """Several sources' poll states, in one round trip."""
+        return await self._load_group(names) if names else []
 
-    async def document_count(self, source: str) -> int:
-        """How many documents of a source are remembered."""
-        return int(await self._call(self.redis.hlen(self.keys.docs(source))))
+    async def activity(self, names: Sequence[str]) -> list[tuple[int, int]]:
+        """Each source's documents remembered and alerts in the last 24 hours (counted by the
+        hour, this one included), in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.hlen(self.keys.docs(name))
+            pipe.hgetall(self.keys.recent(name))
+        replies = await self._call(pipe.execute()) if names else []
+        now = _hour()
+        return [
+            (int(docs), sum(int(n) for hour, n in hours.items() if now - int(hour) < RECENT_HOURS))
+            for docs, hours in zip(replies[::2], replies[1::2], strict=True)
+        ]
 
     async def newest_documents(self, per_source: int) -> list[tuple[str, DocState]]:
         """The ``per_source`` documents of each source first seen last, as committed: what a
@@ -254,10 +262,7 @@ class Store:
 
     async def last_alerts(self, count: int) -> list[tuple[str, dict[str, Any]]]:
         """The newest ``count`` alerts, oldest first, with their stream ids."""
-        if count <= 0:
-            return []
-        entries = await self._call(self.redis.xrevrange(self.keys.stream, count=count))
-        return [(eid, _alert_of(fields)) for eid, fields in reversed(entries)]
+        return (await self.alerts_before(None, count))[::-1] if count > 0 else []
 
     async def read_alerts(
         self, after: str, block_ms: int = 1000, count: int = 100

@@ -9,10 +9,10 @@ from typing import Any
 from aiohttp import web
 
 from monitor import sources
-from monitor.config import NAME_PATTERN, source_from_table
+from monitor.config import check_keyword_name, source_from_table
 from monitor.errors import ConfigError, QueryError
 from monitor.models import BlockState, DocState
-from monitor.query import LANGUAGES, KeywordSpec, Matcher, compile_keyword, snippets
+from monitor.query import KeywordSpec, Matcher, check_language, compile_keyword, snippets
 from monitor.store import Store
 from monitor.web.filters import (
     BadRequest,
@@ -85,9 +85,10 @@ async def add_keyword(request: web.Request) -> web.Response:
     """Watch a keyword (or change one), validated as ``newsmon keywords add`` does: nothing is
     stored when anything is wrong. Running daemons use it from their next poll."""
     body = await json_object(request)
-    name = text(body, "name")
-    if not NAME_PATTERN.match(name):
-        raise BadRequest(f"keyword name {name!r} must be letters, digits, '-', '_' or '.'", "name")
+    try:
+        name = check_keyword_name(text(body, "name"))
+    except ConfigError as exc:
+        raise BadRequest(exc.reason, "name") from None
     spec = checked(KeywordSpec(name, text(body, "query"), _language(body)))
     await request.app[STORE].put_keywords([spec], announce="add")
     return web.json_response(_spec(spec), status=201)
@@ -231,10 +232,7 @@ def _spec(spec: KeywordSpec) -> dict[str, str]:
 
 
 def _language(body: dict[str, Any]) -> str:
-    value = text(body, "language", "english")
-    if value not in LANGUAGES:
-        raise BadRequest(
-            f"unknown stemming language {value!r}; use one of: {', '.join(sorted(LANGUAGES))}",
-            "language",
-        )
-    return value
+    try:
+        return check_language(text(body, "language", "english"))
+    except QueryError as exc:
+        raise BadRequest(exc.reason, "language") from None

@@ -11,6 +11,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from monitor import render
 from monitor.web.api import recent_alerts, summary
 from monitor.web.filters import BadRequest, alert_wanted, is_stream_id
 from monitor.web.state import STORE
@@ -81,26 +82,23 @@ def marked(snippet: str) -> Markup:
 
 
 def headline(alert: dict[str, Any]) -> str:
-    """What an alert is about in one line."""
-    block, item = alert.get("block") or {}, alert.get("item") or {}
-    return str(block.get("headline") or item.get("title") or item.get("url") or alert.get("id"))
+    """What an alert is about in one line (its URL or id when it has no headline or title)."""
+    item = alert.get("item") or {}
+    return render.headline(alert) or str(item.get("url") or alert.get("id"))
 
 
 def excerpts(alert: dict[str, Any]) -> list[str]:
     """The matched passages (marked), or else the start of the text."""
     found = [s for term in alert.get("terms", []) for s in term.get("snippets", [])]
-    if found:
-        return found[:3]
-    block, item = alert.get("block") or {}, alert.get("item") or {}
-    body = str(block.get("text") or item.get("text") or "")
-    return [body[:240] + ("…" if len(body) > 240 else "")] if body else []
+    body = render.opening(alert, 240)
+    return found[:3] if found else [body] if body else []
 
 
 def link(alert: dict[str, Any]) -> str | None:
-    """Where the change can be read at the publisher."""
-    block, item = alert.get("block") or {}, alert.get("item") or {}
-    url = block.get("url") or item.get("url")
-    return str(url) if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+    """Where the change can be read at the publisher (web addresses only: never a
+    ``javascript:`` link)."""
+    url = render.link(alert)
+    return url if url and url.startswith(("http://", "https://")) else None
 
 
 _templates = jinja2.Environment(
