@@ -6,11 +6,14 @@ import asyncio
 import json
 import random
 from collections.abc import Sequence
+from typing import cast
 
 import pytest
 
 from monitor import sources
 from monitor.config import SourceConfig, source_record
+from monitor.daemon.claims import Claimer
+from monitor.pipeline import Poller, PollResult
 from monitor.policy import RETRY_AFTER_CAP, Outcome, Timing, next_due, plan
 from monitor.store import Commit, Lease, Store
 from monitor.store.group import Grouped
@@ -184,3 +187,46 @@ async def test_a_failed_flush_fails_each_caller_of_its_group() -> None:
     grouped: Grouped[int, int] = Grouped(flush)
     outcomes = await asyncio.gather(*(grouped(i) for i in range(3)), return_exceptions=True)
     assert all(isinstance(o, OSError) for o in outcomes)
+
+
+class CountingPoller:
+    """Stands in for the pipeline: each poll commits under its lease, and the most claims held
+    at once (leases in Redis) is recorded."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.polled: list[str] = []
+        self.most_leases = 0
+
+    async def poll(self, source: SourceConfig, lease: Lease | None = None) -> PollResult:
+        leases = await self.store.redis.hlen(self.store.keys.leases)
+        self.most_leases = max(self.most_leases, leases)
+        await asyncio.sleep(0.01)
+        next_due = sources.now_ms() + 3_600_000
+        await self.store.commit(Commit(source.name, fields={}, lease=lease, next_due=next_due))
+        self.polled.append(source.name)
+        return PollResult(source.name, "ok")
+
+
+async def test_run_once_claims_a_window_at_a_time_and_waits_for_a_held_source(
+    store: Store,
+) -> None:
+    """``run --once`` of more sources than a daemon's capacity holds at most that many claims
+    at once, polls each source once, and polls one held by another daemon once it is free."""
+    names = await define(store, 25, due=sources.now_ms() + 3_600_000)
+    (other,), _, _ = await store.schedule.claim_named(["s007"], "d:1", sources.now_ms(), 60_000)
+    poller = CountingPoller(store)
+    claimer = Claimer(store, cast(Poller, poller), capacity=4)
+
+    async def release_later() -> None:
+        await asyncio.sleep(0.5)
+        done = Commit("s007", fields={}, lease=other.lease, next_due=sources.now_ms())
+        assert await store.commit(done)
+
+    releasing = asyncio.create_task(release_later())
+    report = await claimer.poll_named(names, patience=10)
+    await releasing
+    assert sorted(poller.polled) == names
+    assert poller.polled[-1] == "s007"
+    assert report.busy == [] and report.unknown == []
+    assert 2 <= poller.most_leases <= 4 + 1  # this daemon's window, and the other's claim

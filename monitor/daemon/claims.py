@@ -9,7 +9,9 @@ The poll's commit releases the lease and sets the next due time, atomically.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import math
 import os
 import socket
 import uuid
@@ -58,6 +60,7 @@ class Claimer:
         self.running: dict[str, tuple[Lease, asyncio.Task[PollResult]]] = {}
         self._seq = itertools.count()
         self._renewed = 0.0
+        self._room = asyncio.Event()  # set when a finished poll leaves room for more
 
     async def tick(self) -> list[Claim]:
         """Claim this daemon's share of the due sources and start their polls."""
@@ -81,11 +84,7 @@ class Claimer:
 
     async def drain(self, timeout: float) -> None:
         """Let running polls finish (renewing their leases), then cancel the late ones."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self.running and asyncio.get_running_loop().time() < deadline:
-            tasks = [task for _lease, task in self.running.values()]
-            await asyncio.wait(tasks, timeout=TICK)
-            await _quietly(self.renew())
+        await self._wait_renewing([task for _lease, task in self.running.values()], timeout)
         for _lease, task in list(self.running.values()):
             task.cancel()
 
@@ -94,29 +93,65 @@ class Claimer:
         await self.store.schedule.leave(self.name)
 
     async def poll_named(self, names: Sequence[str], patience: float) -> OnceReport:
-        """Poll each named source once now (``run --once``), waiting for ones held elsewhere."""
-        deadline = asyncio.get_running_loop().time() + patience
-        pending, unknown, tasks = list(names), [], []
-        while pending:
-            claims, busy, missing = await self.store.schedule.claim_named(
-                pending, self._token(), now_ms(), _ms(LEASE)
-            )
-            tasks += [self._start(claim) for claim in claims]
+        """Poll each named source once now (``run --once``), waiting for ones held elsewhere.
+
+        The sources are claimed a window at a time, as polls finish, so that the leases held
+        (and renewed every second) are those of the polls under way, not of every source."""
+        todo, tasks, unknown, busy = list(names), [], [], []
+        while todo:
+            await self._until_room()
+            room = self.capacity - len(self.running)
+            claims, held, missing = await self._claim_named(todo[:room])
+            del todo[:room]
+            tasks += claims
             unknown += missing
-            pending = busy
-            if not pending or asyncio.get_running_loop().time() >= deadline:
-                break
+            busy += held
+        deadline = asyncio.get_running_loop().time() + patience
+        while busy and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(BUSY_WAIT)
             await self.renew()
+            claims, busy, missing = await self._claim_named(busy)
+            tasks += claims
+            unknown += missing
         results = await self._finish(tasks)
-        return OnceReport(results, pending, unknown)
+        return OnceReport(results, busy, unknown)
+
+    async def _claim_named(
+        self, names: Sequence[str]
+    ) -> tuple[list[asyncio.Task[PollResult]], list[str], list[str]]:
+        """Claim and start the named sources: (their polls, names held elsewhere, unknown)."""
+        claims, busy, unknown = await self.store.schedule.claim_named(
+            names, self._token(), now_ms(), _ms(LEASE)
+        )
+        return [self._start(claim) for claim in claims], busy, unknown
+
+    async def _until_room(self) -> None:
+        """Wait, renewing leases, until at most half the capacity is in flight."""
+        while len(self.running) > self.capacity // 2:
+            self._room.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._room.wait(), TICK)
+            await _quietly(self.renew())
 
     async def _finish(self, tasks: list[asyncio.Task[PollResult]]) -> list[PollResult]:
         """Wait for polls, renewing their leases every tick."""
-        while not all(task.done() for task in tasks):
-            await asyncio.wait(tasks, timeout=TICK)
-            await _quietly(self.renew())
+        await self._wait_renewing(tasks)
         return [task.result() for task in tasks]
+
+    async def _wait_renewing(
+        self, tasks: Sequence[asyncio.Task[PollResult]], timeout: float | None = None
+    ) -> None:
+        """Wait for ``tasks`` (at most ``timeout`` seconds), renewing leases every tick.
+
+        Each tick waits on one gathered future, not on every task: asyncio.wait adds (and
+        removes) a callback on each future it is given, so waiting on 10,000 polls every tick
+        made a run's cost grow with sources times ticks."""
+        loop = asyncio.get_running_loop()
+        deadline = math.inf if timeout is None else loop.time() + timeout
+        everything = asyncio.gather(*tasks, return_exceptions=True)
+        while not everything.done() and loop.time() < deadline:
+            await asyncio.wait([everything], timeout=min(TICK, max(deadline - loop.time(), 0)))
+            await _quietly(self.renew())
 
     def _start(self, claim: Claim) -> asyncio.Task[PollResult]:
         task = asyncio.create_task(self._poll(claim))
@@ -130,6 +165,8 @@ class Claimer:
             held = self.running.get(claim.lease.source)
             if held is not None and held[0] == claim.lease:
                 del self.running[claim.lease.source]
+            if len(self.running) <= self.capacity // 2:
+                self._room.set()
 
     async def _poll_claimed(self, claim: Claim) -> PollResult:
         lease = claim.lease
