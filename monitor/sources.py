@@ -63,9 +63,9 @@ async def seed(store: Store, sources: Sequence[SourceConfig]) -> tuple[list[str]
     leaving = [n for n in await store.schedule.names() if n not in wanted]
     stored = await store.schedule.definitions() if leaving else {}
     gone = [n for n in leaving if record_origin(stored.get(n, {})) == "config"]
-    changed = await store.schedule.put(
-        {s.name: source_record(s, "config") for s in sources}, now_ms()
-    )
+    records = {s.name: source_record(s, "config") for s in sources}
+    changed = await store.schedule.put(records, now_ms())
+    _remember(sources, records)
     removed = await _remove(store, gone)
     if changed or removed:
         await store.announce("sources", "seed", sorted(changed + removed))
@@ -157,6 +157,13 @@ def decode(name: str, definition: str) -> SourceConfig:
 # decodes and validates each one once, not at every poll.
 _DECODED_MAX = 100_000
 _decoded: dict[tuple[str, str], SourceConfig] = {}
+
+
+def _remember(sources: Sequence[SourceConfig], records: dict[str, str]) -> None:
+    """Decoding a config source's own record gives it back: spare the claims that work."""
+    if len(_decoded) + len(sources) > _DECODED_MAX:
+        _decoded.clear()
+    _decoded.update(((s.name, records[s.name]), s) for s in sources[:_DECODED_MAX])
 
 
 def _decode(name: str, definition: str) -> SourceConfig:

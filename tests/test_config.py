@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config, parse_duration, parse_size
+from monitor import sources
+from monitor.config import load_config, parse_duration, parse_size, source_record
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,3 +152,18 @@ def test_the_documented_config_with_every_key_loads(tmp_path: Path) -> None:
     assert [k.name for k in config.keywords] == ["troop-pullback"]
     (forward,) = config.forward
     assert forward.name == "desk" and forward.headers == (("Authorization", "Bearer s3cr3t"),)
+
+
+def test_a_config_source_read_back_from_its_stored_record_is_itself(tmp_path: Path) -> None:
+    """The daemon takes a config file's sources as read (not decoded again at each claim):
+    that holds only while the stored record gives every field back unchanged."""
+    path = write(
+        tmp_path,
+        '[[sources]]\nname = "wire"\nurl = "https://x.test/feed"\n\n'
+        '[[sources]]\nname = "live"\nurl = "https://x.test/live"\nkind = "page"\n'
+        'interval = "90s"\nalert_on_first_poll = true\nfollow_links = true\n\n'
+        '[[sources]]\nname = "disk"\nurl = "file:///tmp/feed.xml"\ninterval = "1h"\n',
+    )
+    for source in load_config(path).sources:
+        stored = source_record(source, "config")
+        assert sources._decode(source.name, stored) == source
