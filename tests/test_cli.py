@@ -210,3 +210,24 @@ def test_run_once_shows_a_progress_bar_on_a_terminal_only(
     assert re.search(r"polling .*2/2 1 failed 2 alerts", shown), shown[-2000:]
     piped = subprocess.run([*cmd, "--force"], capture_output=True, text=True, timeout=60, env=env)
     assert "polling" not in piped.stderr and '"event": "poll"' in piped.stderr
+
+
+def test_run_once_with_no_one_to_read_metrics_keeps_none(
+    redis_url: str, prefix: str, tmp_path: Path
+) -> None:
+    """A pass with no metrics port and no progress bar neither imports prometheus-client nor
+    keeps a series per source; the daemon does."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n', encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from monitor.cli import main\n"
+        f"code = main(['run', '--once', '--config', {str(config)!r}])\n"
+        "print(code, 'prometheus_client' in sys.modules)\n"
+    )
+    env = {**os.environ, "NEWSMON_REDIS_URL": redis_url}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "0 False", done.stdout + done.stderr

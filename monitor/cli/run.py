@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import structlog
 
 from monitor import daemon, logs
 from monitor.cli.common import config_of, token_of
 from monitor.config import Config
-from monitor.daemon.metrics import Metrics
+
+if TYPE_CHECKING:
+    from monitor.daemon.metrics import Metrics
 
 log = structlog.get_logger("newsmon")
 

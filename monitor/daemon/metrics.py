@@ -21,7 +21,8 @@ from prometheus_client import (
     generate_latest,
 )
 
-from monitor.pipeline import Observer, PollResult
+from monitor.daemon.observer import DaemonObserver
+from monitor.pipeline import PollResult
 
 _FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _LAG = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
@@ -31,7 +32,7 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created series d
 _OK = frozenset({"changed", "ok", "baseline", "not_modified", "unchanged"})
 
 
-class Metrics(Observer):
+class Metrics(DaemonObserver):
     """Every metric of one daemon, and the state its health endpoints read."""
 
     def __init__(self) -> None:

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -26,13 +26,16 @@ from monitor.backend import open_store
 from monitor.config import Config, SourceConfig, load_config
 from monitor.daemon.claims import TICK, Claimer, OnceReport
 from monitor.daemon.keywords import Keywords
-from monitor.daemon.metrics import Metrics
+from monitor.daemon.observer import DaemonObserver
 from monitor.daemon.workers import make_executor
 from monitor.errors import ConfigError, NewsmonError, StoreError
 from monitor.fetch import Fetcher
 from monitor.pipeline import Poller, PollResult
 from monitor.policy import Next, Outcome, Timing
 from monitor.store import Lease, Store, redact
+
+if TYPE_CHECKING:
+    from monitor.daemon.metrics import Metrics
 
 log = structlog.get_logger("newsmon.daemon")
 
@@ -51,11 +54,11 @@ class Daemon:
         store: Store,
         fetcher: Fetcher,
         executor: Executor | None,
-        metrics: Metrics | None = None,
+        metrics: DaemonObserver | None = None,
     ) -> None:
         self.config = config
         self.store = store
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or DaemonObserver()
         self.keywords = Keywords(store, self.metrics.loaded)
         self.poller = Poller(
             store,
@@ -212,9 +215,13 @@ async def run(
     executor = make_executor(config.monitor.workers)
     try:
         async with open_store(config) as store, _fetcher(config) as fetcher:
+            if metrics is None and not once:
+                from monitor.daemon.metrics import Metrics  # prometheus-client: a daemon's
+
+                metrics = Metrics()
             daemon = Daemon(config, store, fetcher, executor, metrics)
             at = None if once else metrics_at
-            async with _endpoints(daemon.metrics, at, store, config, web_token):
+            async with _endpoints(metrics, at, store, config, web_token):
                 await daemon.start()
                 if once:
                     return _once_status(await daemon.poll_once(force))
@@ -227,9 +234,13 @@ async def run(
 
 @asynccontextmanager
 async def _endpoints(
-    metrics: Metrics, at: tuple[str, int] | None, store: Store, config: Config, token: str | None
+    metrics: Metrics | None,
+    at: tuple[str, int] | None,
+    store: Store,
+    config: Config,
+    token: str | None,
 ) -> AsyncIterator[None]:
-    if at is None:
+    if at is None or metrics is None:
         yield
         return
     # aiohttp's server and the pages, only when asked for
