@@ -16,6 +16,7 @@ from monitor.daemon.claims import Claimer
 from monitor.pipeline import Poller, PollResult
 from monitor.policy import RETRY_AFTER_CAP, Outcome, Timing, next_due, plan
 from monitor.store import Commit, Lease, Store
+from monitor.store.core import HELD_CHUNK
 from monitor.store.group import Grouped
 
 NOW = 1_800_000_000_000  # ms: a fixed clock, far from any real lease
@@ -230,3 +231,26 @@ async def test_run_once_claims_a_window_at_a_time_and_waits_for_a_held_source(
     assert poller.polled[-1] == "s007"
     assert report.busy == [] and report.unknown == []
     assert 2 <= poller.most_leases <= 4 + 1  # this daemon's window, and the other's claim
+
+
+async def test_held_reasons_reads_every_source_across_script_calls(store: Store) -> None:
+    """Sources held back by their failure policy are found wherever they fall among the
+    script's calls, with the reason of their next due time (backoff when none was given)."""
+    names = [f"s{i:04d}" for i in range(2 * HELD_CHUNK + 500)]
+    states = {
+        names[0]: {"failures": "2", "next_reason": "retry_after"},
+        names[HELD_CHUNK - 1]: {"failures": "1"},
+        names[HELD_CHUNK]: {"gone": "1", "failures": "1", "next_reason": "gone"},
+        names[-1]: {"failures": "3", "next_reason": "backoff"},
+        names[5]: {"failures": "0"},  # answered again: not held
+        names[6]: {"last_status": "ok"},
+    }
+    for name, fields in states.items():
+        await store.redis.hset(store.keys.source_state(name), mapping=fields)
+    assert await store.held_reasons(names) == {
+        names[0]: "retry_after",
+        names[HELD_CHUNK - 1]: "backoff",
+        names[HELD_CHUNK]: "gone",
+        names[-1]: "backoff",
+    }
+    assert await store.held_reasons([]) == {}

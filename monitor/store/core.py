@@ -34,11 +34,12 @@ from monitor.store.records import (
     source_state,
 )
 from monitor.store.schedule import Schedule
-from monitor.store.scripts import COMMIT_SCRIPT, call, run_many
+from monitor.store.scripts import COMMIT_SCRIPT, HELD_SCRIPT, call, run_many
 
 MAX_DOCS = 5000  # documents remembered per source; feeds drop items long before this
 RECENT_HOURS = 24  # the window of the alerts counted by ``activity``
 _CHUNK = 500  # field pairs per HSET/ZADD in a script (Lua's unpack has a stack limit)
+HELD_CHUNK = 1000  # sources per call of the script: each call blocks Redis for about 1 ms
 
 
 def alert_channels(keys: Keys, alert: Mapping[str, Any]) -> list[str]:
@@ -72,16 +73,21 @@ class Store:
         return await self._loads(name)
 
     async def held_reasons(self, names: Sequence[str]) -> dict[str, str]:
-        """The sources whose failure policy holds them back, with why (one round trip)."""
-        pipe = self.redis.pipeline(transaction=False)
-        for name in names:
-            pipe.hmget(self.keys.source_state(name), ["failures", "gone", "next_reason"])
-        replies = await self._call(pipe.execute())
-        return {
-            name: reason or "backoff"
-            for name, (failures, gone, reason) in zip(names, replies, strict=True)
-            if (failures and failures != "0") or gone == "1"
-        }
+        """The sources whose failure policy holds them back, with why (one round trip of a
+        script per ``HELD_CHUNK`` sources: at 10,000 sources, 10,000 HMGETs built and read
+        client-side cost more than the rest of a no-change pass's Redis work)."""
+        chunks = [names[i : i + HELD_CHUNK] for i in range(0, len(names), HELD_CHUNK)]
+        calls: list[tuple[list[str], list[str]]] = [
+            ([self.keys.source_state(name) for name in chunk], []) for chunk in chunks
+        ]
+        replies = await self._call(run_many(self.redis, HELD_SCRIPT, calls)) if calls else []
+        held: dict[str, str] = {}
+        for chunk, reply in zip(chunks, replies, strict=True):
+            if isinstance(reply, Exception):
+                raise StoreError(f"Redis: {reply}") from reply
+            for position, reason in zip(reply[::2], reply[1::2], strict=True):
+                held[chunk[int(position) - 1]] = reason or "backoff"
+        return held
 
     async def load_docs(self, name: str, ids: Sequence[str]) -> dict[str, DocState]:
         """The committed states of the given documents that exist."""
