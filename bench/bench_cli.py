@@ -66,18 +66,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="newsmon-cli-") as tmp:
-        server = RedisServer(Path(tmp))
-        server.start()
-        try:
-            config = Path(tmp) / "monitor.toml"
-            config.write_text('[redis]\nprefix = "clibench"\n', encoding="utf-8")
-            env = {**os.environ, "NEWSMON_REDIS_URL": server.url, "NEWSMON_CONFIG": str(config)}
-            for cmd in COMMANDS.values():
-                timed(cmd, env)  # warm the page cache and the bytecode
-            report(measure(args.rounds, env))
-        finally:
-            server.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="newsmon-cli-") as tmp,
+        RedisServer(Path(tmp)) as server,
+    ):
+        config = Path(tmp) / "monitor.toml"
+        config.write_text('[redis]\nprefix = "clibench"\n', encoding="utf-8")
+        env = {**os.environ, "NEWSMON_REDIS_URL": server.url, "NEWSMON_CONFIG": str(config)}
+        for cmd in COMMANDS.values():
+            timed(cmd, env)  # warm the page cache and the bytecode
+        report(measure(args.rounds, env))
 
 
 if __name__ == "__main__":

@@ -168,13 +168,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--live", type=int, default=20)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="newsmon-web-") as tmp:
-        server = RedisServer(Path(tmp))
-        server.start()
-        try:
-            run(Path(tmp), server.url, args)
-        finally:
-            server.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="newsmon-web-") as tmp,
+        RedisServer(Path(tmp)) as server,
+    ):
+        run(Path(tmp), server.url, args)
 
 
 def run(tmp: Path, redis_url: str, args: argparse.Namespace) -> None:

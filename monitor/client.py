@@ -9,18 +9,15 @@ stream id or a time. ``subscribe`` is the same with ``replay`` (the newest N ale
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Callable, Collection
 from datetime import datetime
 from typing import Any, cast
 
 from monitor import alerttypes
 from monitor.errors import StoreError
-from monitor.store import Store, connect
+from monitor.store import LAST_ID_PART, Store, connect, is_stream_id
 
 Alert = dict[str, Any]
-_STREAM_ID = re.compile(r"^\d+(-\d+)?\Z")
-_LAST_SEQ = 2**64 - 1
 
 
 def alert_filter(
@@ -127,7 +124,7 @@ def _after(since: str | datetime | None) -> str | None:
     if isinstance(since, datetime):
         if since.tzinfo is None:
             raise ValueError("since: give a timezone-aware datetime (UTC, say)")
-        return f"{int(since.timestamp() * 1000) - 1}-{_LAST_SEQ}"
-    if not _STREAM_ID.match(since):
+        return f"{int(since.timestamp() * 1000) - 1}-{LAST_ID_PART}"
+    if not is_stream_id(since, whole=False):
         raise ValueError(f"since: {since!r} is not a stream id like '1732520000000-0'")
     return since

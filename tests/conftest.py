@@ -32,20 +32,16 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server.url
-    server.stop()
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
 
 
 @pytest.fixture
 def redis_of_its_own(tmp_path: Path) -> Iterator[RedisServer]:
     """A durable redis-server this test may stop and restart."""
     (tmp_path / "redis").mkdir()
-    server = RedisServer(tmp_path / "redis", durable=True)
-    server.start()
-    yield server
-    server.stop()
+    with RedisServer(tmp_path / "redis", durable=True) as server:
+        yield server
 
 
 @pytest.fixture

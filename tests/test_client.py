@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from monitor.client import _after, alerts
+from monitor.store import is_stream_id
 from tests.test_e2e import on_terminal
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "consuming.md"
@@ -68,6 +69,15 @@ def test_since_is_checked() -> None:
         _after("yesterday")
     with pytest.raises(ValueError, match="timezone-aware"):
         _after(datetime(2026, 1, 1))
+
+
+def test_a_stream_id_is_checked_as_redis_takes_it() -> None:
+    """One rule for the client and the web API: two parts below 2**64, the second optional
+    where Redis allows it (XREAD), and nothing after them."""
+    assert is_stream_id("1732520000000-5") and is_stream_id(f"{2**64 - 1}-{2**64 - 1}")
+    assert not is_stream_id("1732520000000") and is_stream_id("1732520000000", whole=False)
+    for bad in (f"{2**64}-0", f"1-{2**64}", "1-2\n", "-1-0", "1-", "1-2-3", ""):
+        assert not is_stream_id(bad) and not is_stream_id(bad, whole=False), bad
 
 
 def test_the_documented_example_runs(redis_url: str, prefix: str, tmp_path: Path) -> None:

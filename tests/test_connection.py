@@ -118,9 +118,7 @@ async def write_after_failover(store: Store) -> None:
 async def test_an_acl_user_connects_and_a_wrong_password_is_a_clear_error(
     tmp_path: Path,
 ) -> None:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
+    with RedisServer(tmp_path) as server:
         admin = redis.Redis(host="127.0.0.1", port=server.port)
         admin.execute_command("ACL", "SETUSER", "newsmon", "on", ">s3cret", "~*", "&*", "+@all")
         admin.close()
@@ -132,8 +130,6 @@ async def test_an_acl_user_connects_and_a_wrong_password_is_a_clear_error(
             await Store(bad, "acl").ping()
         await bad.aclose()
         assert "wrong" not in str(caught.value) and "s3cret" not in str(caught.value)
-    finally:
-        server.stop()
 
 
 def test_sentinel_urls_are_read_with_their_options() -> None:

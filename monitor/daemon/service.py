@@ -84,8 +84,7 @@ class Daemon:
     async def poll_once(self, force: bool = False) -> OnceReport:
         """Poll every stored source once, now (``run --once``); without ``force``, a source
         that is backing off, rate-limited or gone keeps its next poll and is reported."""
-        off = await self.store.schedule.disabled()
-        names = [n for n in await self.store.schedule.names() if n not in off]
+        names = await self.store.schedule.enabled_names()
         held = [] if force else await self._held_back(names)
         for name, reason, until in held:
             log.warning("poll skipped", source=name, reason=reason, until=sources.iso_ms(until))

@@ -9,6 +9,7 @@ from monitor.store.consumer import Consumer, Entry
 from monitor.store.core import MAX_DOCS, Store, alert_channels
 from monitor.store.keys import Keys
 from monitor.store.records import (
+    LAST_ID_PART,
     Claim,
     Commit,
     Lease,
@@ -16,11 +17,13 @@ from monitor.store.records import (
     SourceState,
     decode_state,
     encode_state,
+    is_stream_id,
     source_state,
 )
 from monitor.store.schedule import Schedule, Slot
 
 __all__ = [
+    "LAST_ID_PART",
     "MAX_DOCS",
     "Claim",
     "Commit",
@@ -37,6 +40,7 @@ __all__ = [
     "connect",
     "decode_state",
     "encode_state",
+    "is_stream_id",
     "redact",
     "source_state",
 ]

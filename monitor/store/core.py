@@ -34,7 +34,7 @@ from monitor.store.records import (
     source_state,
 )
 from monitor.store.schedule import Schedule
-from monitor.store.scripts import COMMIT_SCRIPT, HELD_SCRIPT, call, run_many
+from monitor.store.scripts import COMMIT_SCRIPT, HELD_SCRIPT, call, checked, run_many
 
 MAX_DOCS = 5000  # documents remembered per source; feeds drop items long before this
 RECENT_HOURS = 24  # the window of the alerts counted by ``activity``
@@ -82,9 +82,7 @@ class Store:
         ]
         replies = await self._call(run_many(self.redis, HELD_SCRIPT, calls)) if calls else []
         held: dict[str, str] = {}
-        for chunk, reply in zip(chunks, replies, strict=True):
-            if isinstance(reply, Exception):
-                raise StoreError(f"Redis: {reply}") from reply
+        for chunk, reply in zip(chunks, map(checked, replies), strict=True):
             for position, reason in zip(reply[::2], reply[1::2], strict=True):
                 held[chunk[int(position) - 1]] = reason or "backoff"
         return held

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -11,6 +12,17 @@ from monitor.errors import StoreError
 from monitor.models import BlockState, DocState
 
 _BLOCK_FIELDS = tuple(f.name for f in fields(BlockState))
+LAST_ID_PART = 2**64 - 1  # each part of a stream id is an unsigned 64-bit number
+_STREAM_ID = re.compile(r"(\d{1,20})(?:-(\d{1,20}))?")
+
+
+def is_stream_id(value: str, *, whole: bool = True) -> bool:
+    """Whether Redis takes ``value`` as a stream id: milliseconds and a sequence number, each
+    below 2**64 (without ``whole``, the sequence may be left out, as XREAD allows)."""
+    found = _STREAM_ID.fullmatch(value)
+    if found is None or (whole and found.group(2) is None):
+        return False
+    return all(int(part) <= LAST_ID_PART for part in found.groups() if part is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,6 +187,11 @@ async def run_one(
 ) -> Any:
     """One EVALSHA; raises StoreError with the Redis error of the call, if any."""
     (reply,) = await call(run_many(client, script, [(keys, args)]))
+    return checked(reply)
+
+
+def checked(reply: Any) -> Any:
+    """A script's reply from ``run_many``; StoreError when it is the call's Redis error."""
     if isinstance(reply, Exception):
         raise StoreError(f"Redis: {reply}") from reply
     return reply

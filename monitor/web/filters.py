@@ -4,7 +4,6 @@ the field that was wrong."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, get_args
 
@@ -13,9 +12,8 @@ from multidict import MultiMapping
 
 from monitor.alerttypes import AlertType
 from monitor.client import alert_filter
+from monitor.store import is_stream_id
 
-_STREAM_ID = re.compile(r"(\d{1,20})-(\d{1,20})")
-_LAST = 2**64 - 1  # each part of a stream id is an unsigned 64-bit number
 TYPES = frozenset(get_args(AlertType))
 
 
@@ -52,12 +50,6 @@ def stream_id(value: str | None, field: str) -> str | None:
     if value is not None and not is_stream_id(value):
         raise BadRequest("must be a stream id like 1732520000000-0", field)
     return value
-
-
-def is_stream_id(value: str) -> bool:
-    """Whether Redis takes ``value`` as a whole stream id (two parts, each below 2**64)."""
-    found = _STREAM_ID.fullmatch(value)
-    return found is not None and all(int(part) <= _LAST for part in found.groups())
 
 
 def whole(value: object, field: str, low: int, high: int) -> int:

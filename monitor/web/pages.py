@@ -12,8 +12,9 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from monitor import render
+from monitor.store import is_stream_id
 from monitor.web.api import recent_alerts, summary
-from monitor.web.filters import BadRequest, alert_wanted, is_stream_id
+from monitor.web.filters import BadRequest, alert_wanted
 from monitor.web.state import STORE
 
 WALL = 100  # alerts the wall opens with
