@@ -87,7 +87,7 @@ async def subscribe(
     client = connect(url)
     wanted = alert_filter(terms, sources)
     try:
-        async for alert in follow(Store(client, prefix), replay=replay):
+        async for alert in follow(await _reached(client, prefix), replay=replay):
             if wanted(alert):
                 yield alert
     finally:
@@ -110,11 +110,19 @@ async def alerts(
     client = connect(url)
     wanted = alert_filter(terms, sources, types)
     try:
-        async for alert in follow(Store(client, prefix), after=after):
+        async for alert in follow(await _reached(client, prefix), after=after):
             if wanted(alert):
                 yield cast(alerttypes.Alert, alert)
     finally:
         await client.aclose()
+
+
+async def _reached(client: Any, prefix: str) -> Store:
+    """A Store on ``client`` once it answered: a wrong URL or password is a StoreError at
+    once, not a silent wait (only outages after the first answer are waited out)."""
+    store = Store(client, prefix)
+    await store.ping()
+    return store
 
 
 def _after(since: str | datetime | None) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from monitor.errors import ConfigError, QueryError
 from monitor.query import KeywordSpec, check_language, compile_keyword
-from monitor.redisurl import url_problem
+from monitor.redisurl import redact, url_problem
 
 DEFAULT_PATH = Path("config/monitor.toml")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}\Z")  # \Z: no trailing newline
@@ -105,6 +105,12 @@ class Config:
     def interval_of(self, source: SourceConfig) -> float:
         """The poll interval of a source: its own, or the monitor's default."""
         return source.interval if source.interval is not None else self.monitor.interval
+
+    def redis_label(self) -> str:
+        """Which Redis this config names, fit for a person (passwords masked)."""
+        if self.redis.url:
+            return redact(self.redis.url)
+        return f"embedded ({self.monitor.data_dir})"
 
 
 def parse_duration(value: object) -> float:

@@ -3,6 +3,7 @@ the documented example run as a program."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -15,7 +16,10 @@ import pytest
 import redis
 
 from monitor.client import _after, alerts
+from monitor.errors import StoreError
 from monitor.store import is_stream_id
+from tests.httpserver import free_port
+from tests.redisserver import RedisServer
 from tests.test_e2e import on_terminal
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "consuming.md"
@@ -125,6 +129,44 @@ def test_subscribe_colours_only_on_a_terminal(
     env.pop("NO_COLOR", None)
     piped = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
     assert "**sanctions**" in piped.stdout and "\x1b[" not in piped.stdout
-    _, shown = on_terminal(cmd, env, stderr=subprocess.PIPE)
+    assert "connected" not in piped.stderr  # a program reading the output gets alerts alone
+    _, shown = on_terminal(cmd, env)
     assert "\x1b[" in shown and "**" not in shown
+    said = f"newsmon: connected to {redis_url}, key prefix '{prefix}'; showing the newest 1"
+    assert said in shown
     assert "sanctions" in shown and "https://x.example/9" in shown and "Item 9" in shown
+
+
+@pytest.mark.parametrize("since", [None, "0-0", datetime(2026, 1, 1, tzinfo=UTC)])
+async def test_a_wrong_url_or_password_is_a_clear_error_at_once(
+    tmp_path: Path, since: str | datetime | None
+) -> None:
+    """With or without ``since``: before the fix, a given ``since`` skipped the first call that
+    could fail, and the reading loop waited out the refusal forever."""
+    with RedisServer(tmp_path) as server:
+        with redis.Redis(port=server.port) as admin:
+            admin.config_set("requirepass", "s3cret")
+        for url in (
+            f"redis://:wrong@127.0.0.1:{server.port}/0",
+            f"redis://127.0.0.1:{free_port()}/0",
+        ):
+            with pytest.raises(StoreError):
+                await asyncio.wait_for(anext(alerts(url, "p", since=since)), timeout=30)
+
+
+def test_subscribe_ends_quietly_when_its_reader_closes_the_pipe(
+    redis_url: str, prefix: str, tmp_path: Path, newsmon_cmd: list[str]
+) -> None:
+    """``newsmon subscribe --json | head -1``: exit 0 and no BrokenPipeError traceback."""
+    put(redis_url, prefix, alert(1))
+    config = tmp_path / "m.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    cmd = [*newsmon_cmd, "subscribe", "--json", "--replay", "1", "--config", str(config)]
+    env = {**os.environ, "NEWSMON_REDIS_URL": redis_url}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["id"] == f"{1:032x}"
+    proc.stdout.close()
+    put(redis_url, prefix, alert(2))  # written to the closed pipe
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in proc.stderr.read()

@@ -6,7 +6,6 @@ import argparse
 
 from monitor.cli.common import config_of
 from monitor.config import Config
-from monitor.redisurl import redact
 
 
 async def check(args: argparse.Namespace) -> int:
@@ -20,10 +19,9 @@ async def check(args: argparse.Namespace) -> int:
 def describe(config: Config) -> list[str]:
     """The config in a few readable lines."""
     m = config.monitor
-    redis = redact(config.redis.url) if config.redis.url else f"embedded ({m.data_dir})"
     lines = [
         f"{config.path}: valid",
-        f"redis     {redis}, key prefix {config.redis.prefix!r}",
+        f"redis     {config.redis_label()}, key prefix {config.redis.prefix!r}",
         f"polling   every {m.interval:g}s (jitter {m.jitter:g}s), timeout {m.timeout:g}s, "
         f"at most {m.max_bytes} bytes, {m.concurrency} at once",
         f"sources   {len(config.sources)}",

@@ -10,6 +10,7 @@ from typing import Any
 from monitor.backend import open_store
 from monitor.cli.common import config_of
 from monitor.client import alert_filter, follow
+from monitor.config import Config
 from monitor.errors import StoreError
 from monitor.render import alert_text
 from monitor.store import Store
@@ -17,8 +18,18 @@ from monitor.store import Store
 
 async def subscribe(args: argparse.Namespace) -> int:
     """Print the alerts that pass the ``--term``/``--source`` filters (``--count`` of them)."""
-    async with open_store(config_of(args, missing_ok=True)) as store:
+    config = config_of(args, missing_ok=True)
+    async with open_store(config) as store:
+        if not args.json and sys.stdout.isatty():
+            print(_connected(config, args.replay), file=sys.stderr, flush=True)
         return await _follow(store, args)
+
+
+def _connected(config: Config, replay: int) -> str:
+    """The one line a person watching sees first: that it works, where, and from when."""
+    start = f"the newest {replay} alerts, then new ones" if replay else "new alerts from now on"
+    where = f"{config.redis_label()}, key prefix {config.redis.prefix!r}"
+    return f"newsmon: connected to {where}; showing {start} (Ctrl-C to stop)"
 
 
 async def _follow(store: Store, args: argparse.Namespace) -> int:
