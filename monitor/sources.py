@@ -1,9 +1,10 @@
 """The watched sources, kept in Redis like the keywords: every daemon reads them from there.
 
 A config file seeds them: its sources are stored (origin "config") when a daemon starts or
-reloads, and config sources that left the file are removed. ``newsmon sources add`` stores a
-source of origin "cli", which a config file never removes. A new or changed source is due at
-once; every daemon picks it up at its next claim (a fraction of a second), with no restart.
+reloads, and config sources that left the file are removed. ``newsmon sources add`` and the web
+API store a source of origin "cli", ``newsmon sources import`` one of origin "opml"; a config
+file removes neither. A new or changed source is due at once; every daemon picks it up at its
+next claim (a fraction of a second), with no restart.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from monitor.config import (
 from monitor.errors import ConfigError
 from monitor.store import Slot, SourceState, Store
 
+LIVE_MS = 10_000  # a daemon that claimed within this long counts as running
+
 
 @dataclass(frozen=True, slots=True)
 class Listed:
@@ -41,6 +44,11 @@ class Listed:
     def next_poll(self) -> str | None:
         """When it is due next (ISO 8601), or None when it is not in the schedule."""
         return None if self.slot.due is None else iso_ms(self.slot.due)
+
+
+async def live_daemons(store: Store) -> int:
+    """How many daemons are running on this Redis: those that claimed within ``LIVE_MS``."""
+    return await store.schedule.live_daemons(now_ms() - LIVE_MS)
 
 
 def now_ms() -> int:

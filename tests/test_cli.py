@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.feeds import liveblog, rss
 from tests.test_e2e import on_terminal
@@ -231,3 +232,51 @@ def test_run_once_with_no_one_to_read_metrics_keeps_none(
         cwd=tmp_path,
     )  # fmt: skip
     assert done.stdout.strip().splitlines()[-1] == "0 False", done.stdout + done.stderr
+
+
+def test_status_says_no_daemon_runs_marks_overdue_polls_and_dates_a_past_error(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    feed = tmp_path / "feed.xml"
+    config = tmp_path / "m.toml"
+    config.write_text(
+        f'[redis]\nprefix = "{prefix}"\n[monitor]\nworkers = 1\n'
+        f'[[sources]]\nname = "wire"\nurl = "{feed}"\n'
+    )
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    assert newsmon(newsmon_cmd, "run", "--once", "--config", str(config), env=env).returncode == 1
+    feed.write_text(rss([ITEM_A]), encoding="utf-8")
+    again = newsmon(newsmon_cmd, "run", "--once", "--force", "--config", str(config), env=env)
+    assert again.returncode == 0, again.stderr
+    client = redis.Redis.from_url(redis_url)
+    client.zadd(f"{prefix}:schedule", {"wire": 1_000_000_000_000})  # due in 2001
+    client.close()
+    shown = newsmon(newsmon_cmd, "status", "--config", str(config), env=env).stdout
+    row = shown.splitlines()[1]
+    assert "2001-09-09 01:46 overdue" in row, shown
+    assert re.search(r"\(past\) \d\d:\d\d:\d\d: .*no such file", row), shown
+    assert shown.splitlines()[-1].startswith("no daemon is running on this Redis"), shown
+
+
+def test_sources_list_and_config_check_align_their_columns(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    config = tmp_path / "m.toml"
+    config.write_text(
+        f'[redis]\nprefix = "{prefix}"\n'
+        '[[sources]]\nname = "a"\nurl = "https://a.example/feed.xml"\n'
+        '[[sources]]\nname = "longer-name"\nurl = "https://b.example/f"\ninterval = "90s"\n'
+    )
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    checked = newsmon(newsmon_cmd, "config", "check", "--config", str(config), env=env)
+    assert "  a            feed  https://a.example/feed.xml  every 300s\n" in checked.stdout
+    assert "  longer-name  feed  https://b.example/f         every 90s\n" in checked.stdout
+    for name, url in (("x", "https://c.example/rss"), ("wire-long", "https://d.example/")):
+        added = newsmon(newsmon_cmd, "sources", "add", name, url, "--interval", "1h",
+                        "--config", str(config), env=env)  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    listed = newsmon(newsmon_cmd, "sources", "list", "--config", str(config), env=env).stdout
+    assert listed == (
+        "wire-long  feed  https://d.example/     every 3600s  (cli)\n"
+        "x          feed  https://c.example/rss  every 3600s  (cli)\n"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 
 from monitor.config import Config, load_config
 
@@ -26,6 +27,15 @@ def report_done(kind: str, name: str, done: bool, said: str) -> int:
         return 1
     print(said)
     return 0
+
+
+def aligned(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
+    """Rows of cells as lines whose columns line up (two spaces between; the last unpadded)."""
+    widths = [max(map(len, column)) for column in zip(*rows, strict=False)] if rows else []
+    return [
+        indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
+        for row in rows
+    ]
 
 
 def token_of(args: argparse.Namespace) -> str | None:

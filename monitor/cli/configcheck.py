@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from monitor.cli.common import config_of
+from monitor.cli.common import aligned, config_of
 from monitor.config import Config
 
 
@@ -26,9 +26,8 @@ def describe(config: Config) -> list[str]:
         f"at most {m.max_bytes} bytes, {m.concurrency} at once",
         f"sources   {len(config.sources)}",
     ]
-    lines += [
-        f"  {s.name}  {s.kind}  {s.url}  every {config.interval_of(s):g}s" for s in config.sources
-    ]
+    watched = [[s.name, s.kind, s.url, f"every {config.interval_of(s):g}s"] for s in config.sources]
+    lines += aligned(watched, indent="  ")
     lines.append(f"keywords  {len(config.keywords)}")
-    lines += [f"  {k.name}  {k.query}" for k in config.keywords]
+    lines += aligned([[k.name, k.query] for k in config.keywords], indent="  ")
     return lines

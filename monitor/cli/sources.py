@@ -12,7 +12,7 @@ from typing import Any
 
 from monitor import sources
 from monitor.backend import open_store
-from monitor.cli.common import config_of, report_done, report_removal
+from monitor.cli.common import aligned, config_of, report_done, report_removal
 from monitor.config import Config, source_from_table
 
 
@@ -28,8 +28,8 @@ async def list_sources(args: argparse.Namespace) -> int:
             print(json.dumps(_listed_row(item)))
     elif not listed:
         print("no sources (add one with: newsmon sources add NAME URL)")
-    for item in [] if args.json else listed:
-        print(_listed_text(item))
+    for line in [] if args.json else aligned([_listed_cells(item) for item in listed]):
+        print(line)
     return 0
 
 
@@ -50,15 +50,15 @@ def _listed_row(item: sources.Listed) -> dict[str, Any]:
     }
 
 
-def _listed_text(item: sources.Listed) -> str:
+def _listed_cells(item: sources.Listed) -> list[str]:
     if item.source is None:
-        return f"{item.name}  INVALID: {item.error}"
+        return [item.name, f"INVALID: {item.error}"]
     s = item.source
     every = f"every {s.interval:g}s" if s.interval else "default interval"
     flags = [f for f, on in (("follow_links", s.follow_links),) if on]
-    extra = f"  [{', '.join(flags)}]" if flags else ""
-    off = "  DISABLED" if item.disabled else ""
-    return f"{s.name}  {s.kind}  {s.url}  {every}  ({item.origin}){extra}{off}"
+    extra = f"[{', '.join(flags)}]" if flags else ""
+    off = "DISABLED" if item.disabled else ""
+    return [s.name, s.kind, s.url, every, f"({item.origin})", extra, off]
 
 
 async def add(args: argparse.Namespace) -> int:
@@ -100,6 +100,7 @@ async def status(args: argparse.Namespace) -> int:
     config = _config(args)
     async with open_store(config) as store:
         rows = await sources.status_rows(store, config)
+        daemons = await sources.live_daemons(store)
     if args.json:
         for row in rows:
             print(json.dumps(row))
@@ -110,4 +111,11 @@ async def status(args: argparse.Namespace) -> int:
     from monitor.cli.table import print_status  # rich, only for the readable form
 
     print_status(rows)
+    print(_daemons_line(daemons))
     return 0
+
+
+def _daemons_line(daemons: int) -> str:
+    if not daemons:
+        return "no daemon is running on this Redis: nothing is polled until `newsmon run`"
+    return f"{daemons} daemon{'s' if daemons > 1 else ''} running on this Redis"

@@ -17,6 +17,7 @@ COLUMNS = (
 _NUMERIC = frozenset({"http", "fails", "docs", "24 h"})
 _KEEP = frozenset({"kind", "every", "http", "fails", "docs", "24 h"})  # short: never cut
 _TIMES = frozenset({"last poll", "last ok", "next poll"})  # at least HH:MM:SS
+OVERDUE_AFTER = 10.0  # seconds: daemons claim due sources every second or so
 
 
 def print_status(rows: list[dict[str, Any]], console: Console | None = None) -> None:
@@ -35,9 +36,9 @@ def print_status(rows: list[dict[str, Any]], console: Console | None = None) -> 
             overflow="ellipsis",
             min_width=_min_width(name, names),
         )
-    today = datetime.now(UTC).date()
+    now = datetime.now(UTC)
     for row in rows:
-        table.add_row(*_cells(row, today), style=_style(row, plain))
+        table.add_row(*_cells(row, now), style=_style(row, plain))
     console.print(table)
 
 
@@ -49,7 +50,8 @@ def _min_width(name: str, names: int) -> int | None:
     return len(name) if name in _KEEP else None
 
 
-def _cells(row: dict[str, Any], today: Any) -> list[str]:
+def _cells(row: dict[str, Any], now: datetime) -> list[str]:
+    today = now.date()
     name = row["source"] + ("" if row["watched"] else " (not watched)")
     return [
         name,
@@ -59,27 +61,42 @@ def _cells(row: dict[str, Any], today: Any) -> list[str]:
         _time(row["last_ok"], today),
         str(row["last_http"] or ""),
         str(row["failures"] or "") + (f" {row['failure_class']}" if row["failures"] else ""),
-        _next(row, today),
+        _next(row, now),
         str(row["documents"]),
         str(row["alerts_24h"]),
-        _error(row),
+        _error(row, today),
     ]
 
 
-def _next(row: dict[str, Any], today: Any) -> str:
+def _next(row: dict[str, Any], now: datetime) -> str:
     if row["gone"]:
         return "never (410 Gone)"
     if row["polling"]:
         return "polling now"
-    when = _time(row["next_poll"], today) or "not scheduled"
+    if row["disabled"]:
+        return "disabled"
+    when = _time(row["next_poll"], now.date()) or "not scheduled"
+    if _overdue(row["next_poll"], now):
+        when += " overdue"
     reason = row["next_reason"]
     return f"{when} ({reason})" if reason not in (None, "interval") else when
 
 
-def _error(row: dict[str, Any]) -> str:
+def _overdue(stamp: str | None, now: datetime) -> bool:
+    """Due longer ago than a daemon's claim takes: nothing is polling it."""
+    moment = _moment(stamp)
+    return moment is not None and (now - moment).total_seconds() > OVERDUE_AFTER
+
+
+def _error(row: dict[str, Any], today: Any) -> str:
     if row["moved_to"]:
         return f"moved to {row['moved_to']}"
-    return str(row["last_error"] or "")
+    if not row["last_error"]:
+        return ""
+    when = _time(row["last_error_at"], today)
+    said = f"{when}: {row['last_error']}" if when else str(row["last_error"])
+    # A poll that succeeds clears the failures but keeps the last error, for the record.
+    return said if row["failures"] or row["gone"] else f"(past) {said}"
 
 
 def _style(row: dict[str, Any], plain: bool) -> str:
@@ -92,13 +109,19 @@ def _style(row: dict[str, Any], plain: bool) -> str:
 
 def _time(stamp: str | None, today: Any) -> str:
     """An ISO time as HH:MM:SS today, or with its date otherwise ("" for none)."""
-    if not stamp:
-        return ""
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return stamp
+    moment = _moment(stamp)
+    if moment is None:
+        return stamp or ""
     return moment.strftime("%H:%M:%S" if moment.date() == today else "%Y-%m-%d %H:%M")
+
+
+def _moment(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
 
 
 def _duration(seconds: float) -> str:

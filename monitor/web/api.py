@@ -27,7 +27,6 @@ from monitor.web.state import CONFIG, STORE
 
 SCAN = 5000  # stream entries one alerts request reads at most, however few pass the filters
 MATCHES = 200  # blocks a query test returns at most
-LIVE_MS = 10_000  # a daemon that claimed within this long counts as running
 _SOURCE_FIELDS = ("name", "url", "kind", "interval", "alert_on_first_poll", "follow_links")
 routes = web.RouteTableDef()
 
@@ -217,7 +216,7 @@ async def summary(app: web.Application) -> dict[str, Any]:
     store = app[STORE]
     rows = await sources.status_rows(store, app[CONFIG])
     return {
-        "daemons": await store.schedule.live_daemons(sources.now_ms() - LIVE_MS),
+        "daemons": await sources.live_daemons(store),
         "keywords": len(await store.keywords()),
         "sources": len(rows),
         "failing": [r["source"] for r in rows if r["failures"] or r["gone"]],
