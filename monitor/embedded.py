@@ -62,6 +62,20 @@ def url_for(data_dir: Path) -> str:
     return f"unix://{socket_path(data_dir)}?password={secret(data_dir)}"
 
 
+def address(data_dir: Path) -> str:
+    """The URL a client reaches the data dir's server at (its password made now if no server
+    ever ran there, so the URL stays right once one starts)."""
+    data_dir = data_dir.expanduser().resolve()
+    _private_dir(data_dir)
+    return url_for(data_dir)
+
+
+async def running(data_dir: Path) -> bool:
+    """Whether the data dir's server is up now (it runs while some newsmon command does)."""
+    data_dir = data_dir.expanduser().resolve()
+    return socket_path(data_dir).exists() and await _alive(url_for(data_dir))
+
+
 def secret(data_dir: Path) -> str:
     """The server's password: generated once, kept in the data dir, readable by the owner."""
     path = data_dir / "redis.secret"

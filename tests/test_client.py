@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -170,3 +171,36 @@ def test_subscribe_ends_quietly_when_its_reader_closes_the_pipe(
     put(redis_url, prefix, alert(2))  # written to the closed pipe
     assert proc.wait(timeout=60) == 0
     assert "Traceback" not in proc.stderr.read()
+
+
+async def test_the_documented_recipes_reach_the_embedded_server(
+    tmp_path: Path, newsmon_cmd: list[str]
+) -> None:
+    """docs/consuming.md as a user runs it: the URL from ``newsmon redis url``, then the Python
+    example and the redis-cli recipe, on the embedded server of a data dir of its own."""
+    from monitor import embedded
+
+    env = {**os.environ, "NEWSMON_DATA_DIR": str(tmp_path / "data"), "NEWSMON_PREFIX": "newsmon",
+           "NEWSMON_EXAMPLE_ONE": "1"}  # fmt: skip
+    env.pop("NEWSMON_REDIS_URL", None)
+    url, _ = await embedded.start(tmp_path / "data")
+    try:
+        shown = subprocess.run([*newsmon_cmd, "redis", "url", "--config", str(tmp_path / "n")],
+                               capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        env["NEWSMON_REDIS_URL"] = shown.stdout.strip()
+        put(env["NEWSMON_REDIS_URL"], "newsmon", alert(7, term="sanctions"))
+        code = re.search(r"## From Python.*?```python\n(.*?)```", DOCS.read_text(), re.S)
+        assert code is not None
+        (tmp_path / "example.py").write_text(code.group(1))
+        done = subprocess.run([sys.executable, str(tmp_path / "example.py")], capture_output=True,
+                              text=True, timeout=60, env=env)  # fmt: skip
+        assert done.stdout.startswith("2026-11-25T07:00:00.000Z item.new wire Item 7"), done
+        recipe = re.search(r"## From redis-cli.*?```sh\n(.*?)\n", DOCS.read_text(), re.S)
+        assert recipe is not None and recipe.group(1).startswith("eval")
+        if shutil.which("redis-cli"):
+            env["PATH"] = f"{Path(newsmon_cmd[0]).parent}:{env['PATH']}"
+            last = subprocess.run(["bash", "-c", recipe.group(1)], capture_output=True,
+                                  text=True, timeout=60, env=env)  # fmt: skip
+            assert '"Item 7"' in last.stdout, last
+    finally:
+        await embedded.release(url)

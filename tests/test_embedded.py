@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from monitor import embedded
+from monitor.cli.redisinfo import cli_line
 from monitor.errors import StoreError
 
 
@@ -56,3 +60,45 @@ async def test_a_relative_data_dir_works(tmp_path: Path, monkeypatch: pytest.Mon
         assert started and (tmp_path / "data" / "redis.secret").exists()
     finally:
         assert await embedded.release(url)
+
+
+async def test_redis_url_prints_how_to_reach_the_embedded_server(
+    tmp_path: Path, newsmon_cmd: list[str]
+) -> None:
+    """The URL and the redis-cli line both reach the server; while none runs, it says so."""
+    env = {**os.environ, "NEWSMON_DATA_DIR": str(tmp_path / "data")}
+    env.pop("NEWSMON_REDIS_URL", None)
+    config = ["--config", str(tmp_path / "none.toml")]
+    down = subprocess.run([*newsmon_cmd, "redis", "url", *config], capture_output=True,
+                          text=True, env=env, timeout=60)  # fmt: skip
+    assert down.returncode == 0 and "not running" in down.stderr
+    url, _ = await embedded.start(tmp_path / "data")
+    try:
+        assert down.stdout.strip() == url
+        client = aioredis.Redis.from_url(down.stdout.strip())
+        assert await client.ping()
+        await client.aclose()
+        line = subprocess.run([*newsmon_cmd, "redis", "url", "--cli", *config],
+                              capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        assert line.stderr == "" and "password" not in line.stdout.split("redis-cli")[1]
+        if shutil.which("redis-cli"):
+            ping = subprocess.run(["bash", "-c", line.stdout.strip() + " ping"],
+                                  capture_output=True, text=True, timeout=60)  # fmt: skip
+            assert ping.stdout.strip() == "PONG", ping
+    finally:
+        await embedded.release(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "line"),
+    [
+        ("redis://127.0.0.1:6390/3", "redis-cli -h 127.0.0.1 -p 6390 -n 3"),
+        ("rediss://app:p%40ss@h:7000/0",
+         "REDISCLI_AUTH=p@ss redis-cli -h h -p 7000 -n 0 --user app --tls"),
+        ("unix:///d/redis.sock?password=x y", "REDISCLI_AUTH='x y' redis-cli -s /d/redis.sock"),
+        ("redis+sentinel://s1:26380,s2/m?sentinel_password=x",
+         "REDISCLI_AUTH=x redis-cli -h s1 -p 26380 SENTINEL get-master-addr-by-name m"),
+    ],
+)  # fmt: skip
+def test_redis_cli_lines_keep_the_password_off_the_command_line(url: str, line: str) -> None:
+    assert cli_line(url) == line

@@ -28,6 +28,7 @@ def build() -> argparse.ArgumentParser:
     _config_commands(sub, common)
     _forward(sub, common)
     _web(sub, common)
+    _redis(sub, common)
     status = sub.add_parser("status", parents=[common], help="every source's health, as a table")
     status.add_argument("--json", action="store_true", help="one JSON object a line")
     status.set_defaults(handler="sources:status")
@@ -79,6 +80,16 @@ def _web(sub: Any, common: argparse.ArgumentParser) -> None:
     web.add_argument("--port", type=_port, default=8477, help="the port (8477)")
     web.add_argument("--token", help=_TOKEN_HELP + "; required off loopback")
     web.set_defaults(handler="web:web")
+
+
+def _redis(sub: Any, common: argparse.ArgumentParser) -> None:
+    redis = sub.add_parser("redis", parents=[common], help="how to reach the Redis in use")
+    rsub = redis.add_subparsers(dest="action", required=True, metavar="ACTION")
+    url = rsub.add_parser(
+        "url", parents=[common], help="print its URL (the embedded server's, with its password)"
+    )
+    url.add_argument("--cli", action="store_true", help="print a redis-cli command line instead")
+    url.set_defaults(handler="redisinfo:url")
 
 
 def _subscribe(sub: Any, common: argparse.ArgumentParser) -> None:
