@@ -2,6 +2,7 @@
 
     NewsmonError
     ├── ConfigError      a config file or value is wrong (names the file and the key)
+    ├── UsageError       a command's arguments are wrong (a path that does not exist)
     ├── QueryError       a keyword query does not parse (names the column)
     ├── FetchError       a source could not be fetched (network, status, size)
     ├── ParseError       fetched bytes are not a feed or page we can read
@@ -30,6 +31,10 @@ class ConfigError(NewsmonError):
             where = f"{key}: "
         suffix = f" ({path})" if path else ""
         super().__init__(f"{where}{message}{suffix}")
+
+
+class UsageError(NewsmonError):
+    """A command's arguments are wrong in a way argparse cannot see; the CLI exits 2."""
 
 
 class QueryError(NewsmonError):

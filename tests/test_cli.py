@@ -61,11 +61,24 @@ def test_check_feed_snapshots_readable_output(newsmon_cmd: list[str], tmp_path: 
     assert result.stdout.rstrip().endswith("1 alert")
 
 
+def test_check_warns_when_old_and_new_are_not_of_one_kind(
+    newsmon_cmd: list[str], tmp_path: Path
+) -> None:
+    old, new = tmp_path / "old.xml", tmp_path / "new.html"
+    old.write_text(rss([ITEM_A]), encoding="utf-8")
+    new.write_text(liveblog([UPD_1]), encoding="utf-8")
+    mixed = newsmon(newsmon_cmd, "check", str(old), str(new), "--config", str(tmp_path / "n"))
+    assert mixed.returncode == 0
+    assert "warning: OLD is a feed and NEW a page" in mixed.stderr
+    same = newsmon(newsmon_cmd, "check", str(old), str(old), "--config", str(tmp_path / "n"))
+    assert "warning" not in same.stderr
+
+
 def test_check_refuses_bad_input_clearly(newsmon_cmd: list[str], tmp_path: Path) -> None:
     missing = newsmon(
         newsmon_cmd, "check", str(tmp_path / "a"), str(tmp_path / "b"), "--config", "x"
     )
-    assert missing.returncode == 1 and str(tmp_path / "a") in missing.stderr
+    assert missing.returncode == 2 and f"{tmp_path / 'a'}: no such file" in missing.stderr
     bad_kw = newsmon(newsmon_cmd, "check", "a", "b", "--keyword", "novalue", "--config", "x")
     assert bad_kw.returncode == 2 and "NAME=QUERY" in bad_kw.stderr
 

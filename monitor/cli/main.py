@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, cast
 
 from monitor.cli import parser
-from monitor.errors import ConfigError, NewsmonError, QueryError
+from monitor.errors import ConfigError, NewsmonError, QueryError, UsageError
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, QueryError) as exc:
         what = "config error" if isinstance(exc, ConfigError) else "invalid query"
         print(f"newsmon: {what}: {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"newsmon: {exc}", file=sys.stderr)
         return 2
     except NewsmonError as exc:  # Redis unreachable, a snapshot that cannot be read, ...
         print(f"newsmon: {exc}", file=sys.stderr)
