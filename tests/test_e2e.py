@@ -222,6 +222,14 @@ def test_keyword_added_while_the_daemon_runs(
         assert [t["name"] for t in alert["terms"]] == ["markets"]
         listed = newsmon.run("keywords", "list")
         assert "markets" in listed.stdout and "sanctions" in listed.stdout
+        # The file's keyword goes when it leaves the file; the one the CLI added stays.
+        text = newsmon.config.read_text(encoding="utf-8")
+        newsmon.config.write_text(text.replace('name = "sanctions"', 'name = "sanctions-eu"'))
+        daemon.send_signal(signal.SIGHUP)
+        lines.wait(lambda e: e.get("event") == "keywords removed", "the file's keyword removed")
+        listed = newsmon.run("keywords", "list").stdout
+        assert "markets" in listed and "sanctions-eu" in listed
+        assert "sanctions " not in listed and "troop-pullback" in listed
     finally:
         daemon.terminate()
         daemon.wait(timeout=30)

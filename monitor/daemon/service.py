@@ -75,7 +75,9 @@ class Daemon:
 
     async def start(self) -> None:
         """Store the config file's keywords and sources, then load the keywords."""
-        await self.store.put_keywords(self.config.keywords, announce="config")
+        gone = await self.store.seed_keywords(self.config.keywords)
+        if gone:
+            log.info("keywords removed", names=gone, why="no longer in the config file")
         changed, removed = await sources.seed(self.store, self.config.sources)
         if changed or removed:
             log.info("sources stored", changed=len(changed), removed=len(removed))

@@ -240,15 +240,32 @@ class Store:
                 raise StoreError(f"malformed keyword {name!r} in Redis: {exc}") from exc
         return specs
 
-    async def put_keywords(self, specs: Iterable[KeywordSpec], *, announce: str = "set") -> None:
+    async def put_keywords(
+        self, specs: Iterable[KeywordSpec], *, announce: str = "set", origin: str = "cli"
+    ) -> None:
         """Store keywords (replacing same-named ones) and announce it on the control channel."""
-        mapping = {s.name: json.dumps({"query": s.query, "language": s.language}) for s in specs}
+        mapping = _keyword_records(specs, origin)
         if not mapping:
             return
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.keys.keywords, mapping=mapping)  # type: ignore[arg-type]
         pipe.publish(self.keys.control, _event("keywords", announce, sorted(mapping)))
         await self._call(pipe.execute())
+
+    async def seed_keywords(self, specs: Sequence[KeywordSpec]) -> list[str]:
+        """Store a config file's keywords, and remove those it stored before that left it (not
+        ones added with the CLI or the web); returns the names removed."""
+        raw: dict[str, str] = await self._call(self.redis.hgetall(self.keys.keywords))
+        kept = {s.name for s in specs}
+        gone = sorted(n for n, v in raw.items() if n not in kept and _origin(v) == "config")
+        pipe = self.redis.pipeline(transaction=True)
+        if gone:
+            pipe.hdel(self.keys.keywords, *gone)
+        if specs:
+            pipe.hset(self.keys.keywords, mapping=_keyword_records(specs, "config"))  # type: ignore[arg-type]
+        pipe.publish(self.keys.control, _event("keywords", "config", sorted(kept | set(gone))))
+        await self._call(pipe.execute())
+        return gone
 
     async def remove_keyword(self, name: str) -> bool:
         """Remove a keyword; False if there was none of that name."""
@@ -331,6 +348,22 @@ def _strings(value: str) -> frozenset[str]:
     if not isinstance(found, list):
         raise ValueError("not a list")
     return frozenset(str(x) for x in found)
+
+
+def _keyword_records(specs: Iterable[KeywordSpec], origin: str) -> dict[str, str]:
+    return {
+        s.name: json.dumps({"query": s.query, "language": s.language, "origin": origin})
+        for s in specs
+    }
+
+
+def _origin(record: str) -> str:
+    """Where a stored keyword came from; one stored before origins were kept counts as the
+    CLI's, so a seed never removes what a person may have added."""
+    try:
+        return str(json.loads(record).get("origin", "cli"))
+    except (ValueError, AttributeError):
+        return "cli"
 
 
 def _event(event: str, action: str, names: Sequence[str]) -> str:
