@@ -37,6 +37,17 @@ def test_keywords_test_prints_matches_with_snippets(newsmon_cmd: list[str], tmp_
     assert bad.returncode == 2 and "column" in bad.stderr
 
 
+def test_keywords_test_says_when_the_work_limit_is_reached(
+    newsmon_cmd: list[str], tmp_path: Path
+) -> None:
+    """A chain of NEARs over one repeated word (issue 21) is no match, and says why."""
+    query = " NEAR/100 ".join(["a*"] * 32)
+    ran = newsmon(newsmon_cmd, "keywords", "test", query, "a " * 20_000, "--config", "x.toml")
+    assert ran.returncode == 1, ran.stderr
+    assert "text: the query reached its work limit here" in ran.stdout
+    assert "no match" in ran.stdout
+
+
 def test_keywords_test_on_a_page_file(newsmon_cmd: list[str], tmp_path: Path) -> None:
     page = tmp_path / "live.html"
     page.write_text(liveblog([UPD_2, UPD_1]), encoding="utf-8")

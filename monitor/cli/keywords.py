@@ -51,7 +51,10 @@ async def test(args: argparse.Namespace) -> int:
     matcher = Matcher([KeywordSpec("query", args.query, args.language)])
     found = 0
     for label, text in await _texts(args):
-        hits = matcher.match(text).get("query")
+        matches = matcher.match(text)
+        if matches.limited:
+            print(f"{label}: the query reached its work limit here (docs/queries.md, Limits)")
+        hits = matches.get("query")
         if hits is None:
             continue
         found += hits.count

@@ -12,7 +12,7 @@ from __future__ import annotations
 from monitor.query.ast import Node
 from monitor.query.compile import CompiledKeyword, KeywordSpec, compile_keyword
 from monitor.query.lexer import MAX_DISTANCE
-from monitor.query.matcher import Matcher, TermHits
+from monitor.query.matcher import Matcher, Matches, QueryLimit, TermHits
 from monitor.query.parser import parse_query
 from monitor.query.snippets import snippets
 from monitor.query.stem import LANGUAGES, check_language
@@ -23,7 +23,9 @@ __all__ = [
     "CompiledKeyword",
     "KeywordSpec",
     "Matcher",
+    "Matches",
     "Node",
+    "QueryLimit",
     "TermHits",
     "check_language",
     "compile_keyword",

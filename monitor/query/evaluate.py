@@ -1,16 +1,22 @@
 """Evaluates a parsed query against one tokenized text.
 
 A *hit* is ``(first, last, intervals)``: the token range it covers and the token intervals of
-the words that made it (one interval for a word or phrase, two for a NEAR pair). A node is true
-on a text when it yields at least one hit; the hits of the root give the count and the spans.
-Positions, stems and prefix lookups are computed lazily per text and shared by all the rules
-evaluated on it.
+the words that made it, in text order (one interval for a word or phrase, two for a NEAR pair).
+A node is true on a text when it yields at least one hit; the hits of the root give the count
+and the spans. Positions, stems and prefix lookups are computed lazily per text and shared by
+all the rules evaluated on it.
+
+Every node's hits are at most linear in its children's: a NEAR pairs each hit with its nearest
+partners only, found by bisection. What a NEAR records is charged to a work limit per rule and
+text (``Context.charge``), so even a long chain of NEARs over a text of one repeated word stops
+at a known cost, with ``OverLimit``, instead of growing with every link.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from operator import itemgetter
 
 from monitor.query.ast import EXACT, PREFIX, And, Atom, Near, Node, Not, Or, Term
 from monitor.query.stem import stemmer
@@ -18,8 +24,19 @@ from monitor.query.tokenize import offsets
 
 # A few words are found fastest by scanning the token list; past this many, one index wins.
 _SCANS_BEFORE_INDEX = 12
+# Pairs one rule's NEARs may record on one text: well under a second of work, far above any
+# real block (the seed live blog's whole text needs 10), reached only by hostile ones.
+WORK_LIMIT = 200_000
 Interval = tuple[int, int]
 Hit = tuple[int, int, tuple[Interval, ...]]
+
+
+class OverLimit(Exception):
+    """A rule spent its work limit on one text; ``Matcher.match`` reports it as a QueryLimit."""
+
+    def __init__(self, work: int) -> None:
+        super().__init__(f"the query spent {work} units of work, past its limit")
+        self.work = work
 
 
 class Context:
@@ -32,9 +49,12 @@ class Context:
         "_sets",
         "_stems",
         "forms",
+        "limit",
         "parts",
+        "terms",
         "text",
         "wanted",
+        "work",
     )
 
     def __init__(
@@ -49,6 +69,15 @@ class Context:
         self._indexes: dict[str, dict[str, list[int]]] = {}
         self._sets: dict[Atom, set[int]] = {}
         self._offsets: list[int] | None = None
+        self.terms: dict[tuple[Atom, ...], list[Hit]] = {}
+        self.limit = WORK_LIMIT
+        self.work = 0
+
+    def charge(self, units: int) -> None:
+        """Count ``units`` of work against the rule being evaluated; past ``limit``, stop."""
+        self.work += units
+        if self.work > self.limit:
+            raise OverLimit(self.work)
 
     def span(self, pos: int) -> tuple[int, int]:
         """Character offsets [start, end) of token ``pos``."""
@@ -119,7 +148,8 @@ def _scan(tokens: list[str], value: str) -> list[int]:
 
 
 def evaluate(node: Node, ctx: Context) -> list[Hit]:
-    """The hits of ``node`` on the text, sorted by position; empty when it is false."""
+    """The hits of ``node`` on the text, sorted by position; empty when it is false. Raises
+    ``OverLimit`` when its NEARs spend more than ``ctx.limit``."""
     if isinstance(node, Term):
         return _term(node, ctx)
     if isinstance(node, Or):
@@ -132,7 +162,15 @@ def evaluate(node: Node, ctx: Context) -> list[Hit]:
 
 
 def _term(term: Term, ctx: Context) -> list[Hit]:
-    atoms = term.atoms
+    """The term's hits, computed once per text (a chain of NEARs asks for its words again at
+    every link); callers never change the list."""
+    found = ctx.terms.get(term.atoms)
+    if found is None:
+        found = ctx.terms[term.atoms] = _find_term(term.atoms, ctx)
+    return found
+
+
+def _find_term(atoms: tuple[Atom, ...], ctx: Context) -> list[Hit]:
     if len(atoms) == 1:
         return [(p, p, ((p, p),)) for p in ctx.positions(atoms[0])]
     # Drive the phrase from its rarest word; the others are set lookups at fixed offsets.
@@ -172,25 +210,53 @@ def _near(node: Near, ctx: Context) -> list[Hit]:
     if not right:
         return []
     left = evaluate(node.left, ctx)
-    starts = [h[0] for h in right]
-    widest = max(h[1] - h[0] for h in right)
-    hits: list[Hit] = []
-    for a in left:
-        lo = a[0] - node.distance - 1 - widest if not node.ordered else a[1] + 1
-        lo_i = bisect_left(starts, lo)
-        hi_i = bisect_right(starts, a[1] + node.distance + 1)
-        for b in right[lo_i:hi_i]:
-            if _within(a, b, node.distance, node.ordered):
-                hits.append((min(a[0], b[0]), max(a[1], b[1]), a[2] + b[2]))
+    if not left:
+        return []
+    # Each hit pairs with its nearest partner on each side (all partners tied for nearest),
+    # never with every partner in reach: a chain of NEARs over one repeated word would
+    # otherwise multiply its hits at every link. Both sides look, so a pair either end
+    # finds nearest is kept.
+    k, ordered = node.distance, node.ordered
+    hits = _nearest(left, _Side(right), k, ctx, before=not ordered, after=True)
+    hits += _nearest(right, _Side(left), k, ctx, before=True, after=not ordered)
     return _unique(hits)
 
 
-def _within(a: Hit, b: Hit, distance: int, ordered: bool) -> bool:
-    if b[0] > a[1]:
-        return b[0] - a[1] - 1 <= distance
-    if ordered or a[0] <= b[1]:
-        return False  # wrong order, or the two overlap (one word cannot pair with itself)
-    return a[0] - b[1] - 1 <= distance
+class _Side:
+    """One side's hits sorted by where they start and by where they end, so the nearest
+    partners after or before a position are a bisection away."""
+
+    __slots__ = ("by_last", "firsts", "hits", "lasts")
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits  # sorted by first already
+        self.firsts = [h[0] for h in hits]
+        self.by_last = sorted(hits, key=itemgetter(1))
+        self.lasts = [h[1] for h in self.by_last]
+
+
+def _nearest(
+    hits: list[Hit], other: _Side, distance: int, ctx: Context, *, before: bool, after: bool
+) -> list[Hit]:
+    """Each hit joined to its nearest partners in ``other`` after it and/or before it (all
+    that tie for nearest), when at most ``distance`` words lie between; a partner that
+    overlaps the hit is never one. The pairs are charged to the work limit, and the loop
+    stops as soon as they are past it."""
+    found: list[Hit] = []
+    room = ctx.limit - ctx.work
+    firsts, lasts, by_first, by_last = other.firsts, other.lasts, other.hits, other.by_last
+    ends = len(firsts)
+    for a in hits:
+        if after and (i := bisect_right(firsts, a[1])) < ends and firsts[i] - a[1] <= distance + 1:
+            tied = by_first[i : bisect_right(firsts, firsts[i], i)]
+            found += [(a[0], b[1], a[2] + b[2]) for b in tied]
+        if before and (j := bisect_left(lasts, a[0])) and a[0] - lasts[j - 1] <= distance + 1:
+            tied = by_last[bisect_left(lasts, lasts[j - 1], 0, j) : j]
+            found += [(b[0], a[1], b[2] + a[2]) for b in tied]
+        if len(found) > room:
+            break
+    ctx.charge(len(found))
+    return found
 
 
 def _unique(hits: Iterable[Hit]) -> list[Hit]:

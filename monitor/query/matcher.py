@@ -3,7 +3,9 @@
 A text is tokenized and stemmed once. Its distinct words are looked up in three indexes of
 anchor keys (stems per language, exact forms, prefixes), which yields the few candidate rules
 that could match; only those are evaluated. So the cost of a text grows with its own length and
-with the rules it nearly matches, not with the number of rules.
+with the rules it nearly matches, not with the number of rules. A rule that reaches the work
+limit on a text (``evaluate.WORK_LIMIT``) is not reported as a match there but as a
+``QueryLimit``, in ``Matches.limited``, for the caller to log.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from monitor.errors import QueryError
 from monitor.query.ast import EXACT, PREFIX, STEM
 from monitor.query.compile import AnchorKey, CompiledKeyword, KeywordSpec, compile_keyword
-from monitor.query.evaluate import Context, Hit, Interval, evaluate
+from monitor.query.evaluate import WORK_LIMIT, Context, Hit, Interval, OverLimit, evaluate
 from monitor.query.numbers import numbers_for
 from monitor.query.prefixes import PrefixSet
 from monitor.query.stem import stemmer
@@ -31,10 +33,31 @@ class TermHits:
     numbers: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class QueryLimit:
+    """A keyword whose query reached the work limit on a text before it could tell whether it
+    matches: treated as not matching that text (docs/queries.md, "Limits")."""
+
+    name: str
+    work: int
+
+
+class Matches(dict[str, TermHits]):
+    """The keywords a text matches, by name, in keyword order, and in ``limited`` the ones
+    that reached the work limit on it instead (those are not in the dict)."""
+
+    __slots__ = ("limited",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limited: tuple[QueryLimit, ...] = ()
+
+
 class Matcher:
     """Compiled and indexed keywords; ``match`` finds those a text matches."""
 
-    def __init__(self, specs: Iterable[KeywordSpec]) -> None:
+    def __init__(self, specs: Iterable[KeywordSpec], work_limit: int = WORK_LIMIT) -> None:
+        self._work_limit = work_limit
         self._rules: list[CompiledKeyword] = []
         self._indexes: dict[str, int] = {}
         self._anchored: dict[AnchorKey, list[int]] = {}
@@ -60,27 +83,40 @@ class Matcher:
         """Keyword names, in the order they were given."""
         return tuple(r.name for r in self._rules)
 
-    def match(self, text: str) -> dict[str, TermHits]:
+    def match(self, text: str) -> Matches:
         """The keywords ``text`` matches, by name, in keyword order."""
+        found = Matches()
         parts = split(text)
         if len(parts) == 1:
-            return {}
+            return found
         folded = to_forms(parts[1::2])
         wanted = self._wanted(set(folded))
         present = self._present(wanted, folded)
         candidates = self._candidates(present)
         if not candidates:
-            return {}
+            return found
         ctx = Context(text, parts, folded, wanted)
-        found: dict[str, TermHits] = {}
+        ctx.limit = self._work_limit
+        limited: list[QueryLimit] = []
         for index in sorted(candidates):
             rule = self._rules[index]
-            if not rule.required <= present:
-                continue
-            hits = evaluate(rule.node, ctx)
-            if hits:
-                found[rule.name] = _term_hits(rule.name, hits, ctx)
+            if rule.required <= present:
+                self._evaluate(rule, ctx, found, limited)
+        found.limited = tuple(limited)
         return found
+
+    @staticmethod
+    def _evaluate(
+        rule: CompiledKeyword, ctx: Context, found: Matches, limited: list[QueryLimit]
+    ) -> None:
+        ctx.work = 0  # the limit holds per rule: one costly rule leaves the others theirs
+        try:
+            hits = evaluate(rule.node, ctx)
+        except OverLimit as exc:
+            limited.append(QueryLimit(rule.name, exc.work))
+            return
+        if hits:
+            found[rule.name] = _term_hits(rule.name, hits, ctx)
 
     def _wanted(self, distinct: set[str]) -> dict[str, set[str]]:
         """The text's exact forms ("") and stems (by language) that some rule mentions."""

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
@@ -12,7 +14,7 @@ from monitor import sources
 from monitor.config import check_keyword_name, source_from_table
 from monitor.errors import ConfigError, QueryError
 from monitor.models import BlockState, DocState
-from monitor.query import KeywordSpec, Matcher, check_language, compile_keyword, snippets
+from monitor.query import KeywordSpec, Matcher, Matches, check_language, compile_keyword, snippets
 from monitor.store import Store
 from monitor.web.filters import (
     BadRequest,
@@ -27,6 +29,10 @@ from monitor.web.state import CONFIG, STORE
 
 SCAN = 5000  # stream entries one alerts request reads at most, however few pass the filters
 MATCHES = 200  # blocks a query test returns at most
+# A query test matches a text from the request on these threads, never on the event loop: a
+# hostile query costs at most the matcher's work limit per text, but that is still time the
+# loop must not lose. Two at a time, so a burst of tests queues here instead of the loop.
+_MATCHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="newsmon-query-test")
 _SOURCE_FIELDS = ("name", "url", "kind", "interval", "alert_on_first_poll", "follow_links")
 routes = web.RouteTableDef()
 
@@ -104,21 +110,25 @@ async def remove_keyword(request: web.Request) -> web.Response:
 @routes.post("/api/keywords/test")
 async def test_keyword(request: web.Request) -> web.Response:
     """What a query matches: in ``text``, or else in the newest ``last`` documents of each
-    source as stored (the blocks it would have matched, with snippets)."""
+    source as stored (the blocks it would have matched, with snippets). The matching runs on
+    a worker thread; ``limited`` counts the texts where the query reached the work limit."""
     body = await json_object(request)
     spec = checked(KeywordSpec("query", text(body, "query"), _language(body)), "query")
     started = time.perf_counter()
     if "text" in body:
-        found = _matches_in_text(Matcher([spec]), text(body, "text"))
+        blocks: list[_Block] = [("", None, None, text(body, "text"))]
         searched = 1
     else:
         docs = await request.app[STORE].newest_documents(
             whole(body.get("last", 20), "last", 1, 500)
         )
-        found, searched = _matches_in_docs(Matcher([spec]), docs), len(docs)
+        blocks, searched = _blocks(docs), len(docs)
+    loop = asyncio.get_running_loop()
+    found, limited = await loop.run_in_executor(_MATCHING, _matches, Matcher([spec]), blocks)
     took = round((time.perf_counter() - started) * 1000, 1)
     return web.json_response({"matches": found[:MATCHES], "total": len(found),
-                              "documents": searched, "took_ms": took})  # fmt: skip
+                              "documents": searched, "limited": limited,
+                              "took_ms": took})  # fmt: skip
 
 
 def checked(spec: KeywordSpec, draft: str | None = None) -> KeywordSpec:
@@ -132,20 +142,31 @@ def checked(spec: KeywordSpec, draft: str | None = None) -> KeywordSpec:
     return spec
 
 
-def _matches_in_text(matcher: Matcher, value: str) -> list[dict[str, Any]]:
-    hits = matcher.match(value).get("query")
-    return [] if hits is None else [{"count": hits.count, "snippets": snippets(value, hits.spans)}]
+_Block = tuple[str, DocState | None, BlockState | None, str]  # source, document, block, text
 
 
-def _matches_in_docs(matcher: Matcher, docs: list[tuple[str, DocState]]) -> list[dict[str, Any]]:
-    found = []
-    for source, doc in docs:
-        for block in doc.blocks:
-            body = f"{block.headline}\n{block.text}"
-            hits = matcher.match(body).get("query")
-            if hits is not None:
-                found.append(_found(source, doc, block, hits.count, snippets(body, hits.spans)))
-    return found
+def _matches(matcher: Matcher, blocks: list[_Block]) -> tuple[list[dict[str, Any]], int]:
+    """Each block's match (only count and snippets for a text of the request's own), and the
+    number of blocks where the query reached the work limit. Runs on a worker thread."""
+    found: list[dict[str, Any]] = []
+    limited = 0
+    for source, doc, block, body in blocks:
+        matches: Matches = matcher.match(body)
+        limited += len(matches.limited)
+        hits = matches.get("query")
+        if hits is None:
+            continue
+        excerpts = snippets(body, hits.spans)
+        if doc is None or block is None:
+            found.append({"count": hits.count, "snippets": excerpts})
+        else:
+            found.append(_found(source, doc, block, hits.count, excerpts))
+    return found, limited
+
+
+def _blocks(docs: list[tuple[str, DocState]]) -> list[_Block]:
+    return [(source, doc, block, f"{block.headline}\n{block.text}")
+            for source, doc in docs for block in doc.blocks]  # fmt: skip
 
 
 def _found(
