@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from monitor.web import build, check_binding, serving
 from tests.feeds import rss
 from tests.httpserver import LocalHTTPServer, free_port
 from tests.test_client import alert, put
-from tests.test_e2e import Newsmon
+from tests.test_e2e import LogLines, Newsmon
 from tests.webserver import call
 from tests.webserver import config as make_config
 
@@ -444,3 +445,20 @@ async def test_the_wall(site: str, redis_url: str, prefix: str) -> None:
     shown = card.findall(html)
     assert status == 200 and shown == [ids[n] for n in range(129, -1, -1) if n % 3 == 0]
     assert len(shown) == 44 and "Item 128" not in html and "Item 129" in html
+
+
+def test_newsmon_web_says_when_it_stops(
+    tmp_path: Path, newsmon_cmd: list[str], redis_url: str, prefix: str
+) -> None:
+    """Like the daemon and the forwarder, ``newsmon web`` logs its stop on SIGINT."""
+    config = tmp_path / "m.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    env = {**os.environ, "NEWSMON_REDIS_URL": redis_url}
+    cmd = [*newsmon_cmd, "web", "--config", str(config), "--port", str(free_port())]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    lines = LogLines(proc)
+    lines.wait(lambda e: e.get("event") == "serving the web pages", "the server up")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+    lines.wait(lambda e: e.get("event") == "web stopped", "the stop logged")
+    assert any(e.get("signal") == "SIGINT" for e in lines.events), lines.text()

@@ -29,13 +29,21 @@ async def web(args: argparse.Namespace) -> int:
         serving(build(store, config, token), args.host, args.port) as url,
     ):
         log.info("serving the web pages", url=url, token="required" if token else "not required")
-        await _until_stopped()
+        received = await _until_stopped()
+        log.info("stopping the web pages", signal=received)
+    log.info("web stopped", url=url)
     return 0
 
 
-async def _until_stopped() -> None:
-    stopped = asyncio.Event()
+async def _until_stopped() -> str:
+    """Wait for SIGINT or SIGTERM; the name of the one that came."""
+    stopped: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopped.set)
-    await stopped.wait()
+        loop.add_signal_handler(sig, _settle, stopped, sig.name)
+    return await stopped
+
+
+def _settle(stopped: asyncio.Future[str], name: str) -> None:
+    if not stopped.done():
+        stopped.set_result(name)
