@@ -7,6 +7,13 @@ runs only on a mini-feed of the channel envelope plus the items whose hash was n
 with its cheap options (no sanitizing, no relative-URI resolution: about 3x). When nothing
 changed, feedparser does not run at all. Malformed XML that lxml refuses goes to feedparser
 whole, which is far more tolerant.
+
+A feed is read within caps (``Caps``): only its first ``items`` items in feed order (the newest,
+in nearly every feed) are looked at, and only the first ``new`` of those that are new or changed
+are parsed. The rest are counted, never silently dropped: ``unread`` past the window, and
+``deferred`` changed items whose hashes are left out of ``item_hashes``, so the next poll finds
+them changed again and parses them then. Items sharing an identity (a guid, an Atom id, else a
+link) are one item: the first in feed order wins, the others are counted as ``duplicates``.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -34,7 +41,20 @@ _SNIFF_BYTES = 4096
 _FIRST_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
 _FEED_TYPES = ("rss", "atom", "rdf")
 _URL_QUIRKS = frozenset("?#;")  # urljoin rewrites an empty query, fragment or params
+T = TypeVar("T")
 _RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    """How much of one feed body a poll reads: items looked at, and new or changed items
+    parsed (None: no cap). A feed item gives at most one alert, so ``new`` caps its alerts."""
+
+    items: int | None = None
+    new: int | None = None
+
+
+NO_CAPS = Caps()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +67,9 @@ class FeedParse:
     skipped: int  # items not parsed because their raw hash was in ``skip``
     links: tuple[str, ...] = ()  # every item's link (parsed or skipped), feed order, no repeats
     keys: frozenset[str] | None = None  # the parsed items' identities (None: not known)
+    unread: int = 0  # items past ``Caps.items``: not looked at
+    deferred: int = 0  # new or changed items past ``Caps.new``: left for the next poll
+    duplicates: int = 0  # items whose identity an earlier item of the feed already had
 
 
 def looks_like_feed(body: bytes, content_type: str | None) -> bool:
@@ -63,23 +86,24 @@ def parse_feed(
     url: str,
     skip: frozenset[str] = frozenset(),
     keep: frozenset[str] | None = None,
+    caps: Caps = NO_CAPS,
 ) -> FeedParse:
     """Parse the items whose raw XML hash is not in ``skip`` (and, given ``keep``, whose
-    identity is in it); ParseError if not a feed."""
+    identity is in it), within ``caps``; ParseError if not a feed."""
     if not body.strip():
         raise ParseError(f"{url}: empty body, not an RSS or Atom feed")
     root = _xml_root(body)
     if root is None:
-        return _parse_whole(body, url)
+        return _parse_whole(body, url, skip, caps)
     name = _local_name(root)
     if name == _CDF_ROOT:
-        return _parse_whole(body, url)
+        return _parse_whole(body, url, skip, caps)
     if name not in _FEED_ROOTS:
         raise ParseError(f"{url}: not an RSS or Atom feed ({_what_root(name)})")
-    return _parse_split(root, url, skip, keep)
+    return _parse_split(root, url, skip, keep, caps)
 
 
-def scan_feed(body: bytes, url: str) -> FeedParse | None:
+def scan_feed(body: bytes, url: str, max_items: int | None = None) -> FeedParse | None:
     """Item hashes and links of a well-formed feed, with no item parsed (a cheap baseline).
 
     None when lxml cannot read the body as a feed: it must then be parsed whole.
@@ -87,11 +111,19 @@ def scan_feed(body: bytes, url: str) -> FeedParse | None:
     root = _xml_root(body) if body.strip() else None
     if root is None or _local_name(root) not in _FEED_ROOTS:
         return None
-    items = _items(root)
+    items, unread = _window(_items(root), max_items)
     links = _unique(_item_link(item, url) for item in items)
     hashes = frozenset(_item_hash(item) for item in items)
     keys = frozenset(_item_key(item, url) for item in items)
-    return FeedParse(_envelope_title(root), (), hashes, len(items), links, keys)
+    title = _envelope_title(root)
+    return FeedParse(title, (), hashes, len(items), links, keys, unread=unread)
+
+
+def _window(items: list[T], most: int | None) -> tuple[list[T], int]:
+    """The first ``most`` items (all for None), and how many were left out."""
+    if most is None or len(items) <= most:
+        return items, 0
+    return items[:most], len(items) - most
 
 
 def _xml_root(body: bytes) -> etree._Element | None:
@@ -112,28 +144,69 @@ def _xml_root(body: bytes) -> etree._Element | None:
 
 
 def _parse_split(
-    root: etree._Element, url: str, skip: frozenset[str], keep: frozenset[str] | None
+    root: etree._Element, url: str, skip: frozenset[str], keep: frozenset[str] | None, caps: Caps
 ) -> FeedParse:
     title = _envelope_title(root)
-    items = _items(root)
+    every = _items(root)
+    items, unread = _window(every, caps.items)
+    for item in every[len(items) :]:
+        _detach(item)
     links = _unique(_item_link(item, url) for item in items)
-    hashes: set[str] = set()
-    keys: set[str] = set()
+    split = _Split(skip, keep, caps.new)
     for item in items:
-        digest = _item_hash(item)
-        hashes.add(digest)
-        key = _item_key(item, url)
-        if digest in skip or (keep is not None and key not in keep):
+        if not split.wanted(item, url):
             # Dropping it from the tree leaves a mini-feed of the wanted items only.
             _detach(item)
-        else:
-            keys.add(key)
-    skipped = len(items) - len(keys)
-    if not keys:
-        return FeedParse(title, (), frozenset(hashes), skipped, links, frozenset())
-    mini = etree.tostring(root, xml_declaration=True, encoding="utf-8")
-    documents = tuple(_document(entry, url) for entry in _feedparser(mini).entries)
-    return FeedParse(title, documents, frozenset(hashes), skipped, links, frozenset(keys))
+    documents: tuple[Document, ...] = ()
+    twins = 0
+    if split.keys:
+        mini = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+        documents, twins = _unique_documents(_document(e, url) for e in _feedparser(mini).entries)
+    skipped = len(items) - len(split.keys) - split.deferred - split.duplicates
+    return FeedParse(
+        title, documents, frozenset(split.hashes), skipped, links, frozenset(split.keys),
+        unread=unread, deferred=split.deferred, duplicates=split.duplicates + twins,
+    )  # fmt: skip
+
+
+class _Split:
+    """Which items of a feed body are parsed: new or changed, wanted, the first of their
+    identity, and within the cap of new ones."""
+
+    def __init__(self, skip: frozenset[str], keep: frozenset[str] | None, most: int | None):
+        self.skip, self.keep, self.most = skip, keep, most
+        self.hashes: set[str] = set()  # recorded as seen: every item not deferred
+        self.keys: set[str] = set()  # parsed
+        self.seen: set[str] = set()
+        self.deferred = self.duplicates = 0
+
+    def wanted(self, item: etree._Element, url: str) -> bool:
+        digest, key = _item_hash(item), _item_key(item, url)
+        if key in self.seen:
+            self.duplicates += 1
+            self.hashes.add(digest)
+            return False
+        self.seen.add(key)
+        if digest in self.skip or (self.keep is not None and key not in self.keep):
+            self.hashes.add(digest)
+            return False
+        if self.most is not None and len(self.keys) >= self.most:
+            self.deferred += 1  # its hash is not recorded: the next poll finds it changed
+            return False
+        self.hashes.add(digest)
+        self.keys.add(key)
+        return True
+
+
+def _unique_documents(docs: Iterable[Document]) -> tuple[tuple[Document, ...], int]:
+    """One document per id, the first in feed order, and how many were dropped: feedparser's
+    ids can coincide where the raw identities did not (no guid, same title and date)."""
+    found: dict[str, Document] = {}
+    total = 0
+    for doc in docs:
+        total += 1
+        found.setdefault(doc.id, doc)
+    return tuple(found.values()), total - len(found)
 
 
 def _item_key(item: etree._Element, feed_url: str) -> str:
@@ -149,18 +222,36 @@ def _item_key(item: etree._Element, feed_url: str) -> str:
     return "link:" + link if link else "raw:" + _item_hash(item)
 
 
-def _parse_whole(body: bytes, url: str) -> FeedParse:
-    """Fallback for XML lxml refuses: feedparser on the whole body, every item returned."""
+def _parse_whole(body: bytes, url: str, skip: frozenset[str], caps: Caps) -> FeedParse:
+    """Fallback for XML lxml refuses: feedparser on the whole body, every item within the
+    caps returned (the unchanged ones too: their hashes are of parsed entries, not raw XML)."""
     if _root_name(body) in _PAGE_ROOTS:
         raise ParseError(f"{url}: not an RSS or Atom feed (looks like HTML)")
     parsed = _feedparser(body)
     if not parsed.get("version") and not parsed.entries:
         raise ParseError(f"{url}: not an RSS or Atom feed ({_not_feed_reason(body)})")
     title = html_to_text(_field(parsed.feed, "title"))
-    documents = tuple(_document(entry, url) for entry in parsed.entries)
-    hashes = frozenset(_entry_hash(entry) for entry in parsed.entries)
-    links = _unique(doc.url for doc in documents)
-    return FeedParse(title, documents, hashes, 0, links)
+    entries, unread = _window(list(parsed.entries), caps.items)
+    documents: dict[str, Document] = {}
+    hashes: set[str] = set()
+    deferred = duplicates = new = 0
+    for entry in entries:
+        doc, digest = _document(entry, url), _entry_hash(entry)
+        if doc.id in documents:
+            duplicates += 1
+            continue
+        if digest not in skip:
+            if caps.new is not None and new >= caps.new:
+                deferred += 1
+                continue
+            new += 1
+        documents[doc.id] = doc
+        hashes.add(digest)
+    links = _unique(doc.url for doc in documents.values())
+    return FeedParse(
+        title, tuple(documents.values()), frozenset(hashes), 0, links,
+        unread=unread, deferred=deferred, duplicates=duplicates,
+    )  # fmt: skip
 
 
 def _feedparser(data: bytes) -> Any:
