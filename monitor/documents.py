@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from monitor.errors import ParseError
+from monitor.feeditems import NO_CAPS, Caps
 from monitor.models import Document
-from monitor.parse import NO_CAPS, Caps, looks_like_feed, parse_feed, scan_feed
+from monitor.parse import looks_like_feed, parse_feed, scan_feed
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,10 +25,10 @@ from monitor.config import MAX_ALERTS, MAX_ITEMS, SourceConfig
 from monitor.diff import diff_document
 from monitor.documents import Parsed, read_source, scan_source
 from monitor.errors import NewsmonError, StoreError
+from monitor.feeditems import NO_CAPS, Caps
 from monitor.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Validators
 from monitor.follow import follow_pages, page_id, stored_links, stored_pages
 from monitor.models import BlockState, DocState
-from monitor.parse import NO_CAPS, Caps
 from monitor.policy import Next, classify
 from monitor.query import Matcher, TermHits
 from monitor.store import Commit, Lease, Pending, SourceState, Store
@@ -114,6 +114,7 @@ class Observer:
         """A pass over every source (``run --once``) is about to poll this many."""
 
 
+DEFAULT_CAPS = Caps(MAX_ITEMS, MAX_ALERTS)  # [monitor] max_items, max_alerts
 INLINE_BYTES = 64 * 1024  # smaller bodies are parsed on the event loop: cheaper than a hop
 
 
@@ -137,7 +138,7 @@ class Poller:
         clock: Clock = utcnow,
         plan: Plan | None = None,
         observer: Observer | None = None,
-        caps: Caps = Caps(MAX_ITEMS, MAX_ALERTS),
+        caps: Caps = DEFAULT_CAPS,
     ) -> None:
         self.observer = observer or Observer()
         self.caps = caps
