@@ -6,7 +6,10 @@ one finds nothing new. Reported per poll: wall time, alerts committed, and after
 stream's length, its distinct alert ids, the process's peak RSS and the longest single command
 (a commit script) in Redis's SLOWLOG::
 
-    .venv/bin/python bench/bench_caps.py [--items 100000] [--same-guid 1000]
+    .venv/bin/python bench/bench_caps.py [--items 100000] [--same-guid 1000] [--uncapped]
+
+``--uncapped`` polls with no caps (every item alerted on in one poll), which shows the
+commit's pieces alone bounding the longest script.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def feed(items: int, *, same_guid: bool = False) -> bytes:
     return (head + "".join(parts) + "</channel></rss>").encode()
 
 
-async def run_case(url: str, path: Path, body: bytes) -> dict[str, Any]:
+async def run_case(url: str, path: Path, body: bytes, uncapped: bool) -> dict[str, Any]:
     from monitor.config import SourceConfig
     from monitor.fetch import Fetcher
     from monitor.pipeline import Poller
@@ -55,6 +58,10 @@ async def run_case(url: str, path: Path, body: bytes) -> dict[str, Any]:
     polls = []
     async with Fetcher(timeout=60, max_bytes=50_000_000) as fetcher:
         poller = Poller(store, fetcher, lambda: Matcher([]))
+        if uncapped:
+            from monitor.feeditems import NO_CAPS
+
+            poller.caps = NO_CAPS
         path.write_bytes(feed(1))
         await poller.poll(source)
         await client.slowlog_reset()
@@ -80,7 +87,7 @@ async def run_case(url: str, path: Path, body: bytes) -> dict[str, Any]:
     }
 
 
-def child(items: int, same_guid: bool) -> None:
+def child(items: int, same_guid: bool, uncapped: bool) -> None:
     import structlog
 
     structlog.configure(logger_factory=structlog.ReturnLoggerFactory())
@@ -88,23 +95,26 @@ def child(items: int, same_guid: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_redis(Path(tmp))
         try:
-            found = asyncio.run(run_case(url, Path(tmp) / "feed.xml", body))
+            found = asyncio.run(run_case(url, Path(tmp) / "feed.xml", body, uncapped))
         finally:
             stop_process(proc)
-    print(json.dumps({"items": items, "same_guid": same_guid, "bytes": len(body), **found}))
+    facts = {"items": items, "same_guid": same_guid, "uncapped": uncapped, "bytes": len(body)}
+    print(json.dumps(facts | found))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--same-guid", type=int, default=1000)
-    parser.add_argument("--child", nargs=2, metavar=("ITEMS", "SAME_GUID"))
+    parser.add_argument("--uncapped", action="store_true")
+    parser.add_argument("--child", nargs=3, metavar=("ITEMS", "SAME_GUID", "UNCAPPED"))
     args = parser.parse_args()
     if args.child:
-        child(int(args.child[0]), args.child[1] == "1")
+        child(int(args.child[0]), args.child[1] == "1", args.child[2] == "1")
         return
     for items, same in ((args.items, "0"), (args.same_guid, "1")):
-        subprocess.run([sys.executable, __file__, "--child", str(items), same], check=True)
+        flags = [str(items), same, "1" if args.uncapped else "0"]
+        subprocess.run([sys.executable, __file__, "--child", *flags], check=True)
 
 
 if __name__ == "__main__":
