@@ -38,6 +38,11 @@ _SIZE_UNITS = {
 
 T = TypeVar("T")
 
+# A poll's work is bounded whatever a feed holds (issue 21): 100,000 items once made one poll
+# take 40 s and 1 GB, and its commit block Redis for 2 s. docs/configuration.md has the why.
+MAX_ITEMS = 2000
+MAX_ALERTS = 500
+
 
 @dataclass(frozen=True, slots=True)
 class RedisConfig:
@@ -60,6 +65,8 @@ class MonitorConfig:
     jitter: float = 10.0
     workers: int = 0  # parse worker processes; 0 = one per core, 1 = parse in-process
     data_dir: Path = Path("~/.local/share/newsmon")
+    max_items: int = MAX_ITEMS  # feed items looked at per poll, in feed order
+    max_alerts: int = MAX_ALERTS  # new or changed feed items (so alerts) per poll
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,16 +218,7 @@ def _apply_env(config: Config, env: Mapping[str, str], file: Path) -> Config:
 
 
 def _replace_data_dir(monitor: MonitorConfig, data_dir: Path) -> MonitorConfig:
-    return MonitorConfig(
-        monitor.interval,
-        monitor.timeout,
-        monitor.max_bytes,
-        monitor.user_agent,
-        monitor.concurrency,
-        monitor.jitter,
-        monitor.workers,
-        data_dir,
-    )
+    return replace(monitor, data_dir=data_dir)
 
 
 class _Reader:
@@ -319,6 +317,8 @@ def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
         "jitter",
         "workers",
         "data_dir",
+        "max_items",
+        "max_alerts",
     )
     base = MonitorConfig()
     jitter = r.convert("jitter", _non_negative_duration, base.jitter)
@@ -343,7 +343,16 @@ def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
         jitter=jitter,
         workers=workers,
         data_dir=data_dir,
+        max_items=_whole(r, "max_items", base.max_items, 1, 100_000),
+        max_alerts=_whole(r, "max_alerts", base.max_alerts, 1, 10_000),
     )
+
+
+def _whole(r: _Reader, key: str, default: int, low: int, high: int) -> int:
+    value = r.get(key, int, default)
+    if not low <= value <= high:
+        raise r.fail(key, f"must be between {low:,} and {high:,}")
+    return value
 
 
 def _non_negative_duration(value: object) -> float:

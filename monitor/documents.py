@@ -6,9 +6,10 @@ the CPU hot spot) and ``newsmon check`` can run it with no I/O at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from monitor.errors import ParseError
+from monitor.feeditems import NO_CAPS, Caps
 from monitor.models import Document
 from monitor.parse import looks_like_feed, parse_feed, scan_feed
 
@@ -23,6 +24,9 @@ class Parsed:
     skipped: int = 0
     links: tuple[str, ...] = ()  # every feed item's link, newest first (parsed or skipped)
     keys: frozenset[str] | None = None  # identities of the parsed items (None: not known)
+    unread: int = 0  # feed items past the cap of items looked at
+    deferred: int = 0  # new or changed feed items past the cap, left for the next poll
+    duplicates: int = 0  # feed items whose identity an earlier item already had
 
 
 def read_source(
@@ -32,16 +36,17 @@ def read_source(
     content_type: str | None = None,
     skip: frozenset[str] = frozenset(),
     keep: frozenset[str] | None = None,
+    caps: Caps = NO_CAPS,
 ) -> Parsed:
     """Parse a feed (only the items whose raw hash is not in ``skip`` and, given ``keep``,
-    whose identity is in it) or extract a page.
+    whose identity is in it, within ``caps``) or extract a page.
 
     Whatever goes wrong comes out as a ParseError naming the URL: it runs in worker processes,
     and an exception of a parsing library may not survive the trip back (lxml's error logs do
     not pickle), nor say which source it was about.
     """
     try:
-        return _read(kind, body, url, content_type, skip, keep)
+        return _read(kind, body, url, content_type, skip, keep, caps)
     except ParseError:
         raise
     except Exception as exc:
@@ -60,13 +65,15 @@ def _read(
     content_type: str | None,
     skip: frozenset[str],
     keep: frozenset[str] | None,
+    caps: Caps,
 ) -> Parsed:
     if kind == "auto":
         kind = "feed" if looks_like_feed(body, content_type) else "page"
     if kind == "feed":
-        feed = parse_feed(body, url, skip, keep)
-        docs = feed.documents
-        return Parsed(feed.title, docs, feed.item_hashes, feed.skipped, feed.links, feed.keys)
+        feed = parse_feed(body, url, skip, keep, caps)
+        docs, counts = feed.documents, (feed.unread, feed.deferred, feed.duplicates)
+        return Parsed(feed.title, docs, feed.item_hashes, feed.skipped, feed.links, feed.keys,
+                      *counts)  # fmt: skip
     from monitor.extract import extract_page  # only pages need the extractors: start-up time
 
     page = extract_page(body, url, content_type)
@@ -77,12 +84,14 @@ def _read(
     return Parsed(page.title, (doc,))
 
 
-def scan_source(body: bytes, url: str) -> Parsed | None:
-    """A feed's item hashes and links without parsing any item; None if it must be parsed."""
+def scan_source(body: bytes, url: str, max_items: int | None = None) -> Parsed | None:
+    """A feed's item hashes and links (of its first ``max_items`` items) without parsing any
+    item; None if it must be parsed."""
     try:
-        feed = scan_feed(body, url)
+        feed = scan_feed(body, url, max_items)
     except Exception:  # whatever lxml makes of it: the full parse will say what is wrong
         return None
     if feed is None:
         return None
-    return Parsed(feed.title, (), feed.item_hashes, feed.skipped, feed.links, feed.keys)
+    found = Parsed(feed.title, (), feed.item_hashes, feed.skipped, feed.links, feed.keys)
+    return replace(found, unread=feed.unread)

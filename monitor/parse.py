@@ -7,6 +7,9 @@ runs only on a mini-feed of the channel envelope plus the items whose hash was n
 with its cheap options (no sanitizing, no relative-URI resolution: about 3x). When nothing
 changed, feedparser does not run at all. Malformed XML that lxml refuses goes to feedparser
 whole, which is far more tolerant.
+
+A poll reads a feed within caps (``feeditems.Caps``): the items looked at, and the new or
+changed ones parsed; items sharing an identity are one item (``feeditems`` says how).
 """
 
 from __future__ import annotations
@@ -18,23 +21,33 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 
 from monitor.errors import ParseError
+from monitor.feeditems import (
+    NO_CAPS,
+    Caps,
+    Split,
+    absolute,
+    detach,
+    feed_items,
+    item_hash,
+    item_key,
+    item_link,
+    local_name,
+    unique,
+    window,
+)
 from monitor.models import Block, Document
 from monitor.text import html_to_text, normalize, text_hash
 
 _FEED_ROOTS = frozenset({"rss", "feed", "rdf"})
 _CDF_ROOT = "channel"  # Microsoft's 1997 CDF: feedparser reads it whole, it has no <item> split
 _PAGE_ROOTS = frozenset({"html", "head", "body"})
-_ITEM_NAMES = frozenset({"item", "entry"})
 _SNIFF_BYTES = 4096
 _FIRST_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
 _FEED_TYPES = ("rss", "atom", "rdf")
-_URL_QUIRKS = frozenset("?#;")  # urljoin rewrites an empty query, fragment or params
-_RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +60,9 @@ class FeedParse:
     skipped: int  # items not parsed because their raw hash was in ``skip``
     links: tuple[str, ...] = ()  # every item's link (parsed or skipped), feed order, no repeats
     keys: frozenset[str] | None = None  # the parsed items' identities (None: not known)
+    unread: int = 0  # items past ``Caps.items``: not looked at
+    deferred: int = 0  # new or changed items past ``Caps.new``: left for the next poll
+    duplicates: int = 0  # items whose identity an earlier item of the feed already had
 
 
 def looks_like_feed(body: bytes, content_type: str | None) -> bool:
@@ -63,35 +79,37 @@ def parse_feed(
     url: str,
     skip: frozenset[str] = frozenset(),
     keep: frozenset[str] | None = None,
+    caps: Caps = NO_CAPS,
 ) -> FeedParse:
     """Parse the items whose raw XML hash is not in ``skip`` (and, given ``keep``, whose
-    identity is in it); ParseError if not a feed."""
+    identity is in it), within ``caps``; ParseError if not a feed."""
     if not body.strip():
         raise ParseError(f"{url}: empty body, not an RSS or Atom feed")
     root = _xml_root(body)
     if root is None:
-        return _parse_whole(body, url)
-    name = _local_name(root)
+        return _parse_whole(body, url, skip, caps)
+    name = local_name(root)
     if name == _CDF_ROOT:
-        return _parse_whole(body, url)
+        return _parse_whole(body, url, skip, caps)
     if name not in _FEED_ROOTS:
         raise ParseError(f"{url}: not an RSS or Atom feed ({_what_root(name)})")
-    return _parse_split(root, url, skip, keep)
+    return _parse_split(root, url, skip, keep, caps)
 
 
-def scan_feed(body: bytes, url: str) -> FeedParse | None:
+def scan_feed(body: bytes, url: str, max_items: int | None = None) -> FeedParse | None:
     """Item hashes and links of a well-formed feed, with no item parsed (a cheap baseline).
 
     None when lxml cannot read the body as a feed: it must then be parsed whole.
     """
     root = _xml_root(body) if body.strip() else None
-    if root is None or _local_name(root) not in _FEED_ROOTS:
+    if root is None or local_name(root) not in _FEED_ROOTS:
         return None
-    items = _items(root)
-    links = _unique(_item_link(item, url) for item in items)
-    hashes = frozenset(_item_hash(item) for item in items)
-    keys = frozenset(_item_key(item, url) for item in items)
-    return FeedParse(_envelope_title(root), (), hashes, len(items), links, keys)
+    items, unread = window(feed_items(root), max_items)
+    links = unique(item_link(item, url) for item in items)
+    hashes = frozenset(item_hash(item) for item in items)
+    keys = frozenset(item_key(item, url) for item in items)
+    title = _envelope_title(root)
+    return FeedParse(title, (), hashes, len(items), links, keys, unread=unread)
 
 
 def _xml_root(body: bytes) -> etree._Element | None:
@@ -112,55 +130,72 @@ def _xml_root(body: bytes) -> etree._Element | None:
 
 
 def _parse_split(
-    root: etree._Element, url: str, skip: frozenset[str], keep: frozenset[str] | None
+    root: etree._Element, url: str, skip: frozenset[str], keep: frozenset[str] | None, caps: Caps
 ) -> FeedParse:
     title = _envelope_title(root)
-    items = _items(root)
-    links = _unique(_item_link(item, url) for item in items)
-    hashes: set[str] = set()
-    keys: set[str] = set()
+    every = feed_items(root)
+    items, unread = window(every, caps.items)
+    for item in every[len(items) :]:
+        detach(item)
+    links = unique(item_link(item, url) for item in items)
+    split = Split(skip, keep, caps.new)
     for item in items:
-        digest = _item_hash(item)
-        hashes.add(digest)
-        key = _item_key(item, url)
-        if digest in skip or (keep is not None and key not in keep):
+        if not split.wanted(item, url):
             # Dropping it from the tree leaves a mini-feed of the wanted items only.
-            _detach(item)
-        else:
-            keys.add(key)
-    skipped = len(items) - len(keys)
-    if not keys:
-        return FeedParse(title, (), frozenset(hashes), skipped, links, frozenset())
-    mini = etree.tostring(root, xml_declaration=True, encoding="utf-8")
-    documents = tuple(_document(entry, url) for entry in _feedparser(mini).entries)
-    return FeedParse(title, documents, frozenset(hashes), skipped, links, frozenset(keys))
+            detach(item)
+    documents: tuple[Document, ...] = ()
+    twins = 0
+    if split.keys:
+        mini = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+        documents, twins = _unique_documents(_document(e, url) for e in _feedparser(mini).entries)
+    skipped = len(items) - len(split.keys) - split.deferred - split.duplicates
+    return FeedParse(
+        title, documents, frozenset(split.hashes), skipped, links, frozenset(split.keys),
+        unread=unread, deferred=split.deferred, duplicates=split.duplicates + twins,
+    )  # fmt: skip
 
 
-def _item_key(item: etree._Element, feed_url: str) -> str:
-    """What identifies an item across versions of its feed, read from the raw XML: its guid
-    or Atom id, else its link, else its whole content."""
-    for child in item:
-        if _local_name(child) in ("guid", "id") and (child.text or "").strip():
-            return "id:" + (child.text or "").strip()
-    about = item.get(_RDF_ABOUT)
-    if about:
-        return "id:" + about
-    link = _item_link(item, feed_url)
-    return "link:" + link if link else "raw:" + _item_hash(item)
+def _unique_documents(docs: Iterable[Document]) -> tuple[tuple[Document, ...], int]:
+    """One document per id, the first in feed order, and how many were dropped: feedparser's
+    ids can coincide where the raw identities did not (no guid, same title and date)."""
+    found: dict[str, Document] = {}
+    total = 0
+    for doc in docs:
+        total += 1
+        found.setdefault(doc.id, doc)
+    return tuple(found.values()), total - len(found)
 
 
-def _parse_whole(body: bytes, url: str) -> FeedParse:
-    """Fallback for XML lxml refuses: feedparser on the whole body, every item returned."""
+def _parse_whole(body: bytes, url: str, skip: frozenset[str], caps: Caps) -> FeedParse:
+    """Fallback for XML lxml refuses: feedparser on the whole body, every item within the
+    caps returned (the unchanged ones too: their hashes are of parsed entries, not raw XML)."""
     if _root_name(body) in _PAGE_ROOTS:
         raise ParseError(f"{url}: not an RSS or Atom feed (looks like HTML)")
     parsed = _feedparser(body)
     if not parsed.get("version") and not parsed.entries:
         raise ParseError(f"{url}: not an RSS or Atom feed ({_not_feed_reason(body)})")
     title = html_to_text(_field(parsed.feed, "title"))
-    documents = tuple(_document(entry, url) for entry in parsed.entries)
-    hashes = frozenset(_entry_hash(entry) for entry in parsed.entries)
-    links = _unique(doc.url for doc in documents)
-    return FeedParse(title, documents, hashes, 0, links)
+    entries, unread = window(list(parsed.entries), caps.items)
+    documents: dict[str, Document] = {}
+    hashes: set[str] = set()
+    deferred = duplicates = new = 0
+    for entry in entries:
+        doc, digest = _document(entry, url), _entry_hash(entry)
+        if doc.id in documents:
+            duplicates += 1
+            continue
+        if digest not in skip:
+            if caps.new is not None and new >= caps.new:
+                deferred += 1
+                continue
+            new += 1
+        documents[doc.id] = doc
+        hashes.add(digest)
+    links = unique(doc.url for doc in documents.values())
+    return FeedParse(
+        title, tuple(documents.values()), frozenset(hashes), 0, links,
+        unread=unread, deferred=deferred, duplicates=duplicates,
+    )  # fmt: skip
 
 
 def _feedparser(data: bytes) -> Any:
@@ -173,56 +208,6 @@ def _feedparser(data: bytes) -> Any:
     return feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
 
 
-def _items(root: etree._Element) -> list[etree._Element]:
-    """RSS ``channel/item``, Atom ``entry``, RDF ``item``, namespaced or not, in feed order."""
-    found: list[etree._Element] = []
-    for child in root:
-        name = _local_name(child)
-        if name in _ITEM_NAMES:
-            found.append(child)
-        elif name == "channel":
-            found.extend(c for c in child if _local_name(c) == "item")
-    return found
-
-
-def _item_link(item: etree._Element, feed_url: str) -> str:
-    """An item's link read from its raw XML, so skipped items have one too."""
-    link = ""
-    for child in item:
-        name = _local_name(child)
-        if name == "link":
-            link = _link_value(child)
-        elif name == "guid" and not link and child.get("isPermaLink", "true") != "false":
-            text = (child.text or "").strip()
-            link = text if text.startswith(("http://", "https://")) else ""
-        if link:
-            break
-    link = link or item.get(_RDF_ABOUT, "")
-    return _absolute(link, feed_url)
-
-
-def _link_value(element: etree._Element) -> str:
-    href = element.get("href")
-    if href is None:  # RSS and RDF: the link is the element's text
-        return (element.text or "").strip()
-    return href.strip() if element.get("rel", "alternate") == "alternate" else ""
-
-
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
-
-
-def _detach(element: etree._Element) -> None:
-    parent = element.getparent()
-    if parent is not None:
-        parent.remove(element)
-
-
-def _item_hash(item: etree._Element) -> str:
-    raw = etree.tostring(item, with_tail=False)
-    return hashlib.blake2b(raw, digest_size=10).hexdigest()
-
-
 def _entry_hash(entry: Any) -> str:
     """Hash of a parsed entry's content, for the fallback path where there is no raw item."""
     fields = ("id", "link", "title", "summary", "published", "updated")
@@ -232,8 +217,8 @@ def _entry_hash(entry: Any) -> str:
 
 
 def _envelope_title(root: etree._Element) -> str:
-    holder = next((c for c in root if _local_name(c) == "channel"), root)
-    title = next((c for c in holder if _local_name(c) == "title"), None)
+    holder = next((c for c in root if local_name(c) == "channel"), root)
+    title = next((c for c in holder if local_name(c) == "title"), None)
     if title is None:
         return ""
     return html_to_text("".join(str(part) for part in title.itertext()))
@@ -242,7 +227,7 @@ def _envelope_title(root: etree._Element) -> str:
 def _document(entry: Any, feed_url: str) -> Document:
     """One feed entry as a Document holding a single block."""
     title = html_to_text(_field(entry, "title"))
-    link = _absolute(_field(entry, "link"), feed_url)
+    link = absolute(_field(entry, "link"), feed_url)
     modified = _iso(dict.get(entry, "updated_parsed"))
     # Atom-only <updated> and RDF dc:date are the only dates some items carry.
     published = _iso(dict.get(entry, "published_parsed")) or modified
@@ -264,15 +249,6 @@ def _field(entry: Any, name: str) -> str:
     # dict.get, not FeedParserDict.get: its key aliases would answer "updated" with "published".
     value = dict.get(entry, name)
     return str(value) if value else ""
-
-
-def _absolute(link: str, feed_url: str) -> str:
-    """A relative item link made absolute against the feed's own http(s) URL."""
-    if not link or not feed_url.startswith(("http://", "https://")):
-        return link
-    if link.startswith(("http://", "https://")) and not _URL_QUIRKS.intersection(link):
-        return link  # already absolute: urljoin would return it as it is, in 10 µs
-    return urljoin(feed_url, link)
 
 
 def _body_html(entry: Any) -> str:
@@ -345,13 +321,6 @@ def _decode_head(head: bytes) -> str:
         if head.startswith(bom):
             return head[len(bom) :].decode(codec, errors="ignore")
     return head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
-
-
-def _local_name(element: etree._Element) -> str:
-    tag = element.tag
-    if not isinstance(tag, str):  # comments and processing instructions
-        return ""
-    return tag.rpartition("}")[2].lower()  # "{namespace}name": a QName object costs 3x more
 
 
 def _what_root(name: str) -> str:

@@ -21,10 +21,11 @@ from typing import Any, TypeVar
 import structlog
 
 from monitor.alerts import block_text, build_alerts
-from monitor.config import SourceConfig
+from monitor.config import MAX_ALERTS, MAX_ITEMS, SourceConfig
 from monitor.diff import diff_document
 from monitor.documents import Parsed, read_source, scan_source
 from monitor.errors import NewsmonError, StoreError
+from monitor.feeditems import NO_CAPS, Caps
 from monitor.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Validators
 from monitor.follow import follow_pages, page_id, stored_links, stored_pages
 from monitor.models import BlockState, DocState
@@ -63,6 +64,9 @@ class PollResult:
     retry_after: float | None = None
     failures: int = 0  # consecutive failures, this poll included
     failure_class: str | None = None  # policy.classify of a failure
+    unread: int = 0  # feed items past the cap of items looked at (``max_items``)
+    deferred: int = 0  # new or changed feed items past ``max_alerts``: for the next poll
+    duplicates: int = 0  # feed items sharing an identity with an earlier one (one document)
 
 
 class HitCache:
@@ -110,6 +114,7 @@ class Observer:
         """A pass over every source (``run --once``) is about to poll this many."""
 
 
+DEFAULT_CAPS = Caps(MAX_ITEMS, MAX_ALERTS)  # [monitor] max_items, max_alerts
 INLINE_BYTES = 64 * 1024  # smaller bodies are parsed on the event loop: cheaper than a hop
 
 
@@ -118,6 +123,9 @@ class Poller:
 
     A poll made under a lease (a claim of the shared schedule) commits only while the lease
     holds, and sets the source's next due time as ``plan`` says, in the same atomic write.
+    A feed is read within ``caps`` (``max_items``, ``max_alerts``): the changed items past the
+    cap of new ones are left un-recorded, and the body's validators with them, so the next poll
+    fetches it whole and finds exactly those items still to alert on.
     """
 
     def __init__(
@@ -130,8 +138,10 @@ class Poller:
         clock: Clock = utcnow,
         plan: Plan | None = None,
         observer: Observer | None = None,
+        caps: Caps = DEFAULT_CAPS,
     ) -> None:
         self.observer = observer or Observer()
+        self.caps = caps
         self.store = store
         self.fetcher = fetcher
         self.matcher = matcher
@@ -234,19 +244,26 @@ class Poller:
         if body_hash == state.body_hash and state.baselined:
             return PollResult(source.name, "unchanged", got.status), stored_links(state.raw)
         if not state.baselined and source.kind == "feed" and not source.alert_on_first_poll:
-            scanned = await self._run(scan_source, len(got.body), got.body, got.final_url)
+            args = (got.body, got.final_url, self.caps.items)
+            scanned = await self._run(scan_source, len(got.body), *args)
             if scanned is not None:
                 work.pending = Pending(got.body, scanned.keys or frozenset(), scanned.item_hashes)
                 return self._baselined(source, got, scanned, body_hash, work)
         skip = state.item_hashes if state.baselined else frozenset()
-        parsed = await self._parse(source.kind, got, skip)
         baseline = not state.baselined and not source.alert_on_first_poll
+        # A baseline alerts on nothing, so it reads every item in the window, none deferred.
+        caps = replace(self.caps, new=None) if baseline else self.caps
+        parsed = await self._parse(source.kind, got, skip, caps)
         known = await self._materialize(source, got, parsed, work) if state.pending else {}
         await self._diff(source, parsed, baseline, work, known=known)
         status = "baseline" if baseline else ("changed" if work.alerts else "ok")
         work.fields |= _parsed_fields(status, body_hash, parsed)
-        docs, skipped = len(parsed.documents), parsed.skipped
-        result = PollResult(source.name, status, got.status, docs, skipped)
+        if parsed.deferred:
+            _fetch_whole_next_time(work)
+        result = PollResult(
+            source.name, status, got.status, len(parsed.documents), parsed.skipped,
+            unread=parsed.unread, deferred=parsed.deferred, duplicates=parsed.duplicates,
+        )  # fmt: skip
         return result, list(parsed.links) or stored_links(state.raw)
 
     def _baselined(
@@ -254,7 +271,9 @@ class Poller:
     ) -> tuple[PollResult, list[str]]:
         """A feed's first poll, recorded without parsing an item: the body waits in Redis."""
         work.fields |= _parsed_fields("baseline", body_hash, scanned)
-        result = PollResult(source.name, "baseline", got.status, len(scanned.item_hashes))
+        result = PollResult(
+            source.name, "baseline", got.status, len(scanned.item_hashes), unread=scanned.unread
+        )
         return result, list(scanned.links)
 
     async def _materialize(
@@ -269,8 +288,10 @@ class Poller:
         if kept is None:
             work.forget_pending = True
             return {}
-        if current.keys is None or not kept.hashes & current.item_hashes:
-            work.forget_pending = True  # parsed whole now, or none of its items is left
+        gone = current.keys is None or not kept.hashes & current.item_hashes
+        if gone and not current.deferred:
+            # Parsed whole now, or none of its items is left (and none waits to be parsed).
+            work.forget_pending = True
         wanted = None if current.keys is None else current.keys & kept.keys
         if wanted is not None and not wanted:
             return {}
@@ -290,7 +311,7 @@ class Poller:
             return await self.fetcher.fetch(url, validators)
 
         async def extract(got: Fetched) -> Parsed:
-            parsed = await self._parse("page", got, frozenset())
+            parsed = await self._parse("page", got, frozenset(), NO_CAPS)
             docs = tuple(replace(d, id=page_id(got.url)) for d in parsed.documents)
             return replace(parsed, documents=docs)
 
@@ -301,8 +322,8 @@ class Poller:
         work.fields |= pages.fields
         work.cleared += pages.cleared
 
-    async def _parse(self, kind: str, got: Fetched, skip: frozenset[str]) -> Parsed:
-        args = (kind, got.body, got.final_url, got.content_type, skip)
+    async def _parse(self, kind: str, got: Fetched, skip: frozenset[str], caps: Caps) -> Parsed:
+        args = (kind, got.body, got.final_url, got.content_type, skip, None, caps)
         return await self._run(read_source, len(got.body), *args)
 
     async def _run(self, fn: Callable[..., T], cost: int, *args: Any) -> T:
@@ -397,6 +418,17 @@ def _location(source: SourceConfig, state: SourceState) -> str:
     return moved_to if moved_to and moved_from == source.url else source.url
 
 
+_WHOLE_BODY_FIELDS = ("etag", "last_modified", "body_hash")
+
+
+def _fetch_whole_next_time(work: _Work) -> None:
+    """Forget what would let the next poll skip this body (a 304, the same hash): items were
+    deferred, and only a fresh parse of the body finds them."""
+    for name in _WHOLE_BODY_FIELDS:
+        work.fields.pop(name, None)
+    work.cleared += [n for n in _WHOLE_BODY_FIELDS if n not in work.cleared]
+
+
 def _parsed_fields(status: str, body_hash: str, parsed: Parsed) -> dict[str, str]:
     return {
         "last_status": status,
@@ -420,6 +452,8 @@ def _log(result: PollResult) -> None:
     extra: dict[str, Any] = {"error": result.error} if result.error else {}
     if result.failures:
         extra |= {"failures": result.failures, "failure_class": result.failure_class}
+    capped = {"unread": result.unread, "deferred": result.deferred}
+    extra |= {k: v for k, v in (capped | {"duplicates": result.duplicates}).items() if v}
     level(
         "poll",
         source=result.source,

@@ -93,6 +93,9 @@ def test_env_overrides(tmp_path: Path) -> None:
         ("[monitor]\ntimeout = '1h'", "monitor.timeout", 'between "0.1s" and "10m"'),
         ("[monitor]\njitter = '2d'", "monitor.jitter", '"1d"'),
         ("[monitor]\nworkers = 100", "monitor.workers", "between 0 and 64"),
+        ("[monitor]\nmax_items = 0", "monitor.max_items", "between 1 and 100,000"),
+        ("[monitor]\nmax_alerts = 20000", "monitor.max_alerts", "between 1 and 10,000"),
+        ("[monitor]\nmax_alerts = '5'", "monitor.max_alerts", "whole number"),
         ("[monitor]\nuser_agent = ' '", "monitor.user_agent", "must not be empty"),
         ("[redis]\nstream_maxlen = 5", "redis.stream_maxlen", "at least 100"),
         ("[redis]\nprefix = 'a:b'", "redis.prefix", "letters"),
@@ -152,6 +155,7 @@ def test_the_documented_config_with_every_key_loads(tmp_path: Path) -> None:
     assert [k.name for k in config.keywords] == ["troop-pullback"]
     (forward,) = config.forward
     assert forward.name == "desk" and forward.headers == (("Authorization", "Bearer s3cr3t"),)
+    assert (config.monitor.max_items, config.monitor.max_alerts) == (2000, 500)
 
 
 def test_a_config_source_read_back_from_its_stored_record_is_itself(tmp_path: Path) -> None:

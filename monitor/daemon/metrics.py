@@ -64,6 +64,13 @@ class Metrics(DaemonObserver):
             registry=r,
         )
         self.redis_errors = Counter("newsmon_redis_errors", "Redis failures.", registry=r)
+        self.capped = Counter(
+            "newsmon_feed_items_capped",
+            "Feed items a poll did not alert on: unread (past max_items), deferred (past"
+            " max_alerts, left for the next poll), duplicate (an earlier item had its id).",
+            ["reason"],
+            registry=r,
+        )
         self.last_success = Gauge(
             "newsmon_last_success_timestamp_seconds",
             "When each source last answered.",
@@ -109,6 +116,8 @@ class Metrics(DaemonObserver):
 
     def polled(self, result: PollResult) -> None:
         self.polls.labels(result.source, result.status).inc()
+        for reason, count in _capped(result):
+            self.capped.labels(reason).inc(count)
         if result.status in _OK:
             self.last_success.labels(result.source).set_to_current_time()
 
@@ -141,6 +150,11 @@ class Metrics(DaemonObserver):
     def text(self) -> bytes:
         """The Prometheus text exposition of every metric."""
         return generate_latest(self.registry)
+
+
+def _capped(result: PollResult) -> list[tuple[str, int]]:
+    counts = [("unread", result.unread), ("deferred", result.deferred)]
+    return [(r, n) for r, n in [*counts, ("duplicate", result.duplicates)] if n]
 
 
 def _published(alert: Mapping[str, Any]) -> float | None:

@@ -29,6 +29,7 @@ from monitor.daemon.keywords import Keywords
 from monitor.daemon.observer import DaemonObserver
 from monitor.daemon.workers import make_executor
 from monitor.errors import ConfigError, NewsmonError, StoreError
+from monitor.feeditems import Caps
 from monitor.fetch import Fetcher
 from monitor.pipeline import Poller, PollResult
 from monitor.policy import Next, Outcome, Timing
@@ -67,6 +68,7 @@ class Daemon:
             executor=executor,
             plan=self._plan,
             observer=self.metrics,
+            caps=Caps(config.monitor.max_items, config.monitor.max_alerts),
         )
         capacity = config.monitor.concurrency * CAPACITY_PER_FETCH
         self.claimer = Claimer(store, self.poller, capacity)
@@ -139,6 +141,7 @@ class Daemon:
             log.error("reload refused", error=str(exc))
             return
         self.config = config
+        self.poller.caps = Caps(config.monitor.max_items, config.monitor.max_alerts)
         try:
             await self.start()
         except StoreError as exc:

@@ -1,10 +1,11 @@
 """Redis: document and source state, the alert stream, channels, keywords and sources.
 
 A poll's alerts, their PUBLISHes, the new document and source state and the source's next due
-time go in one atomic script: either all of it happens or none, so a crash or an outage can
-neither lose an alert nor publish the same change twice (the next poll diffs against the old
-state and finds the same changes). The script runs only while the poll's lease holds, so two
-daemons never commit the same change. Loads and commits of polls that run at the same moment
+time go in one atomic script (a big poll in a few, ``pieces``, each a document's state with its
+alerts): either all of it happens or none, so a crash or an outage can neither lose an alert
+nor publish the same change twice (the next poll diffs against the old state and finds the
+same changes). The script runs only while the poll's lease holds, so two daemons never commit
+the same change. Loads and commits of polls that run at the same moment
 are grouped into one pipeline round trip (``group.Grouped``).
 """
 
@@ -25,6 +26,7 @@ from monitor.query import KeywordSpec
 from monitor.store.consumer import Consumer
 from monitor.store.group import Grouped
 from monitor.store.keys import Keys
+from monitor.store.pieces import PIECE, pieces
 from monitor.store.records import (
     Commit,
     Pending,
@@ -52,8 +54,11 @@ def alert_channels(keys: Keys, alert: Mapping[str, Any]) -> list[str]:
 class Store:
     """State, stream, channels, keywords, sources and their schedule in one Redis."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str, stream_maxlen: int = 100_000) -> None:
+    def __init__(
+        self, client: aioredis.Redis, prefix: str, stream_maxlen: int = 100_000, piece: int = PIECE
+    ) -> None:
         self.redis = client
+        self.piece = piece  # documents plus alerts per commit script
         self.keys = Keys(prefix)
         self.stream_maxlen = stream_maxlen
         self.schedule = Schedule(client, self.keys)
@@ -106,8 +111,17 @@ class Store:
             raise StoreError(f"malformed baseline body of {name!r} in Redis: {exc}") from exc
 
     async def commit(self, commit: Commit) -> bool:
-        """Write a poll atomically; False (and nothing written) if its lease was lost."""
-        return await self._commits(commit)
+        """Write a poll, piece by piece (one piece for all but big polls); False if its lease
+        was lost (and the poll not recorded: the pieces before stay, each whole)."""
+        *early, last = pieces(commit, self.piece)
+        for piece in early:
+            if not await self.commit_piece(piece):
+                return False
+        return await self.commit_piece(last)
+
+    async def commit_piece(self, piece: Commit) -> bool:
+        """One atomic script of a commit, sent with the other polls' of this moment."""
+        return await self._commits(piece)
 
     async def source_names(self) -> list[str]:
         """Every source that was ever polled."""
@@ -188,6 +202,7 @@ class Store:
             lease.token if lease else "",
             str(int(commit.next_due)) if commit.next_due is not None else "",
             json.dumps(list(self._writes(commit)), ensure_ascii=False, separators=(",", ":")),
+            "1" if commit.final else "0",
         ]
         return [self.keys.leases, self.keys.schedule], args
 
@@ -198,17 +213,23 @@ class Store:
             payload = json.dumps(alert, ensure_ascii=False, separators=(",", ":"))
             yield ["XADD", k.stream, "MAXLEN", "~", str(self.stream_maxlen), "*", "alert", payload]
             yield from (["PUBLISH", channel, payload] for channel in alert_channels(k, alert))
+        if commit.alerts:
+            yield ["HINCRBY", k.source_state(source), "alerts", str(len(commit.alerts))]
+            yield from _recent_writes(k.recent(source), len(commit.alerts))
+        if commit.final:
+            yield from self._source_writes(commit)
+        yield ["ZCARD", k.order(source)]  # the reply: how many documents are remembered
+
+    def _source_writes(self, commit: Commit) -> Iterator[list[str]]:
+        """What records the poll itself: written by its last piece only."""
+        k, source = self.keys, commit.source
         if commit.fields:
             yield ["HSET", k.source_state(source), *_flat(commit.fields.items())]
         if commit.cleared:
             yield ["HDEL", k.source_state(source), *commit.cleared]
         yield from _pending_writes(k, commit)
         yield ["HINCRBY", k.source_state(source), "polls", "1"]
-        if commit.alerts:
-            yield ["HINCRBY", k.source_state(source), "alerts", str(len(commit.alerts))]
-            yield from _recent_writes(k.recent(source), len(commit.alerts))
         yield ["SADD", k.sources, source]
-        yield ["ZCARD", k.order(source)]  # the reply: how many documents are remembered
 
     def _doc_writes(self, commit: Commit) -> Iterator[list[str]]:
         docs = [(s.id, encode_state(s)) for s in commit.states]

@@ -95,6 +95,7 @@ class Commit:
     next_due: float | None = None  # when the source is due next, ms since the epoch
     pending: Pending | None = None  # a body kept at a cheap baseline
     forget_pending: bool = False  # the kept body is no longer needed
+    final: bool = True  # the poll's last piece (``pieces``): its fields, lease and due time
 
 
 def encode_state(state: DocState) -> str:

@@ -20,15 +20,17 @@ from redis.exceptions import NoScriptError, RedisError, ResponseError
 from monitor.errors import StoreError
 
 # KEYS: leases, schedule. ARGV: source, lease token ('' = none), next due ms ('' = keep),
-# the writes as a JSON list of commands. Returns -1 when the lease was lost, else the reply of
-# the last command.
+# the writes as a JSON list of commands, '1' to release the lease (a poll's last piece) or '0'.
+# Returns -1 when the lease was lost, else the reply of the last command.
 COMMIT = """
 local source, token, due = ARGV[1], ARGV[2], ARGV[3]
 if token ~= '' then
   if redis.call('HGET', KEYS[1], source) ~= token then
     return -1
   end
-  redis.call('HDEL', KEYS[1], source)
+  if ARGV[5] == '1' then
+    redis.call('HDEL', KEYS[1], source)
+  end
 end
 if due ~= '' then
   redis.call('ZADD', KEYS[2], 'XX', due, source)
