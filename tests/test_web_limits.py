@@ -271,3 +271,51 @@ async def test_wrong_tokens_are_limited_per_address(tmp_path: Path, redis_url: s
             assert (await call("GET", url + "healthz"))[0] == 200  # probes carry no token
     finally:
         await client.aclose()
+
+
+_OUT_OF_FILES = """
+import asyncio, resource, sys
+from aiohttp import web
+from monitor import logs
+from monitor.web import serving
+
+async def main(port):
+    logs.configure("info", json_lines=True)
+    async with serving(web.Application(), "127.0.0.1", port):
+        # the cap was set from a high limit; now the descriptors run out before it
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, hard))
+        print("listening", flush=True)
+        await asyncio.sleep(float(sys.argv[2]))
+
+asyncio.run(main(int(sys.argv[1])))
+"""
+
+
+async def test_accept_out_of_descriptors_is_logged_once_in_a_while(tmp_path: Path) -> None:
+    """asyncio logs a traceback each time accept() meets EMFILE (the issue's 485,257 in
+    30 s, "socket.accept() out of system resource"); the server counts them instead."""
+    import sys
+
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _OUT_OF_FILES, str(port), "8",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    assert await asyncio.wait_for(proc.stdout.readline(), WAIT) == b"listening\n"
+    # past the descriptors, within the listen backlog: accept() meets EMFILE again and again
+    opened = await asyncio.gather(
+        *(open_raw(port, b"GET / HTTP/1.1\r\n") for _ in range(100)), return_exceptions=True
+    )
+    try:
+        err = (await asyncio.wait_for(proc.stderr.read(), WAIT)).decode()
+    finally:
+        for pair in opened:
+            if isinstance(pair, tuple):
+                pair[1].transport.abort()
+    await proc.wait()
+    assert "Traceback" not in err and "out of system resource" not in err, err[-2000:]
+    lines = [json.loads(x) for x in err.splitlines() if x.strip()]
+    failed = [x for x in lines if x["event"] == "connections not accepted"]
+    assert 1 <= len(failed) <= 2 and "Too many open files" in failed[0]["error"], err[-2000:]

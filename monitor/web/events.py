@@ -131,11 +131,11 @@ async def events(request: web.Request) -> web.StreamResponse:
     header = request.headers.get("Last-Event-ID")
     after = stream_id(header or request.query.get("after"), "Last-Event-ID" if header else "after")
     wanted = alert_wanted(request.query)
-    after = after or await store.last_stream_id()
-    listener = await hub.join()
+    listener = await hub.join()  # first: a refused stream costs Redis nothing
     if listener is None:
         return _too_many(hub.limit)
     try:
+        after = after or await store.last_stream_id()
         response = web.StreamResponse(headers=_HEADERS)
         await response.prepare(request)
         await response.write(f"retry: {RETRY_MS}\n: from {after}\n\n".encode())
