@@ -36,7 +36,7 @@ def app(metrics: Metrics, base: web.Application | None = None) -> web.Applicatio
         problems = [
             why
             for why, bad in (
-                ("redis is not answering", not metrics.redis_ok),
+                (metrics.redis_trouble, not metrics.redis_ok),
                 ("keywords not loaded", not metrics.keywords_loaded),
             )
             if bad

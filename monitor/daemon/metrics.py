@@ -22,7 +22,9 @@ from prometheus_client import (
 )
 
 from monitor.daemon.observer import DaemonObserver
+from monitor.errors import StoreError
 from monitor.pipeline import PollResult
+from monitor.store import redis_trouble
 
 _FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _LAG = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
@@ -95,6 +97,7 @@ class Metrics(DaemonObserver):
         self.tick_at = 0.0  # monotonic, for /healthz
         self.keywords_loaded = False  # for /readyz
         self.redis_ok = False  # for /readyz: the last scheduler job reached Redis
+        self.redis_trouble = "redis is not answering"  # for /readyz: why not, if it did not
 
     def fetched(self, source: str, seconds: float, size: int) -> None:
         self.fetch.observe(seconds)
@@ -136,9 +139,10 @@ class Metrics(DaemonObserver):
         for lag in lags:
             self.lag.observe(max(0.0, lag))
 
-    def redis_down(self) -> None:
-        """The scheduler could not reach Redis."""
+    def redis_down(self, error: StoreError) -> None:
+        """The scheduler could not reach Redis, or Redis refused it."""
         self.redis_ok = False
+        self.redis_trouble = redis_trouble(error)
         self.redis_up.set(0)
         self.redis_errors.inc()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from monitor.errors import StoreError
 from monitor.pipeline import Observer
 
 
@@ -21,8 +22,8 @@ class DaemonObserver(Observer):
     def claimed(self, lags: Sequence[float]) -> None:
         """A claim went through; ``lags`` are how late each claimed source was."""
 
-    def redis_down(self) -> None:
-        """The scheduler could not reach Redis."""
+    def redis_down(self, error: StoreError) -> None:
+        """The scheduler could not reach Redis, or Redis refused it."""
 
     def loaded(self, count: int) -> None:
         """The keywords were (re)loaded."""

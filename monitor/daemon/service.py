@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from monitor import policy, sources
-from monitor.backend import open_store
+from monitor.backend import POLL_CONNECTIONS, WEB_CONNECTIONS, open_stores
 from monitor.config import Config, SourceConfig, load_config
 from monitor.daemon.claims import TICK, Claimer, OnceReport
 from monitor.daemon.keywords import Keywords
@@ -181,7 +181,7 @@ class Daemon:
         try:
             await job()
         except StoreError as exc:
-            self.metrics.redis_down()
+            self.metrics.redis_down(exc)
             if self._outage is None:
                 log.warning("redis unavailable", during=what, error=str(exc))
             self._outage = str(exc)
@@ -218,14 +218,16 @@ async def run(
     log.info("connecting", redis=target, prefix=config.redis.prefix)
     executor = make_executor(config.monitor.workers)
     try:
-        async with open_store(config) as store, _fetcher(config) as fetcher:
+        at = None if once else metrics_at
+        pools = [POLL_CONNECTIONS] if at is None else [POLL_CONNECTIONS, WEB_CONNECTIONS]
+        async with open_stores(config, pools) as stores, _fetcher(config) as fetcher:
+            store = stores[0]
             if metrics is None and not once:
                 from monitor.daemon.metrics import Metrics  # prometheus-client: a daemon's
 
                 metrics = Metrics()
             daemon = Daemon(config, store, fetcher, executor, metrics)
-            at = None if once else metrics_at
-            async with _endpoints(metrics, at, store, config, web_token):
+            async with _endpoints(metrics, at, stores[-1], config, web_token):
                 await daemon.start()
                 if once:
                     return _once_status(await daemon.poll_once(force))
@@ -244,6 +246,7 @@ async def _endpoints(
     config: Config,
     token: str | None,
 ) -> AsyncIterator[None]:
+    """The HTTP server; ``store`` is the web's own, not the pool the polls wait on."""
     if at is None or metrics is None:
         yield
         return

@@ -21,10 +21,12 @@ from monitor.store.records import (
     source_state,
 )
 from monitor.store.schedule import Schedule, Slot
+from monitor.store.scripts import OUT_OF_MEMORY, redis_trouble
 
 __all__ = [
     "LAST_ID_PART",
     "MAX_DOCS",
+    "OUT_OF_MEMORY",
     "Claim",
     "Commit",
     "Consumer",
@@ -42,5 +44,6 @@ __all__ = [
     "encode_state",
     "is_stream_id",
     "redact",
+    "redis_trouble",
     "source_state",
 ]

@@ -73,6 +73,13 @@ class Store:
         """Raise StoreError unless Redis answers."""
         await self._call(self.redis.ping())
 
+    async def out_of_memory(self) -> bool:
+        """Whether Redis refuses writes for want of memory: past ``maxmemory`` with nothing
+        it may evict (its ``noeviction`` policy)."""
+        info = await self._call(self.redis.info("memory"))
+        limit, used = int(info.get("maxmemory", 0)), int(info.get("used_memory", 0))
+        return bool(limit) and used >= limit and info.get("maxmemory_policy") == "noeviction"
+
     async def load_source(self, name: str) -> SourceState:
         """The source's poll state (a fresh one for a source never polled)."""
         return await self._loads(name)
@@ -317,6 +324,12 @@ class Store:
         for _stream, entries in reply or []:
             out += [(eid, _alert_of(fields)) for eid, fields in entries]
         return out
+
+    async def alerts_after(self, after: str, count: int) -> list[tuple[str, dict[str, Any]]]:
+        """Up to ``count`` alerts newer than stream id ``after``, oldest first, at once (no
+        blocking read: those take a connection each for as long as they wait)."""
+        entries = await self._call(self.redis.xrange(self.keys.stream, f"({after}", "+", count))
+        return [(eid, _alert_of(fields)) for eid, fields in entries]
 
     async def alerts_before(
         self, before: str | None, count: int

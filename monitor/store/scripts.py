@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import NoScriptError, OutOfMemoryError, RedisError, ResponseError
 
 from monitor.errors import StoreError
 
@@ -207,6 +207,19 @@ async def call(awaitable: Awaitable[Any]) -> Any:
         raise StoreError(f"Redis: {exc}") from exc
     except OSError as exc:
         raise StoreError(f"Redis unreachable: {exc}") from exc
+
+
+def redis_trouble(exc: BaseException) -> str:
+    """What a StoreError says of Redis, for a probe or a 503: out of memory (it answers, and
+    refuses writes past ``maxmemory``), or not answering."""
+    # A script's write past maxmemory comes back as a script error, not as OutOfMemoryError
+    if isinstance(exc.__cause__, OutOfMemoryError) or _OOM in str(exc):
+        return OUT_OF_MEMORY
+    return "redis is not answering"
+
+
+OUT_OF_MEMORY = "redis is out of memory: it answers but refuses writes (maxmemory)"
+_OOM = "command not allowed when used memory > 'maxmemory'"  # Redis's words, in either case
 
 
 async def _send(

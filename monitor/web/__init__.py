@@ -3,7 +3,8 @@ and the JSON API and live events they use, on aiohttp.web.
 
 ``app`` assembles the server (the daemon's metrics port, or ``newsmon web`` on its own);
 ``auth`` keeps strangers out (a token off loopback, same-origin writes); ``api`` is the JSON
-API; ``events`` the live alerts (server-sent events); ``pages`` the HTML (``templates``,
+API; ``events`` the live alerts (server-sent events, one reader per process); ``limits`` what a
+client may hold of the port; ``pages`` the HTML (``templates``,
 ``static``); ``filters`` reads requests and words the errors.
 """
 

@@ -1,10 +1,17 @@
 """Who may use the web server: anyone on loopback, or whoever shows the token; and writes only
-from the page's own origin, so another site open in the same browser cannot make them."""
+from the page's own origin, so another site open in the same browser cannot make them.
+
+Wrong tokens are limited per client address (``Attempts``): ``BURST`` at once, then one every
+``REFILL`` seconds; past that the address is answered 429 with Retry-After before its token
+is even compared, so a right guess is no faster to find than a wrong one."""
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import math
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -13,10 +20,14 @@ from aiohttp.typedefs import Middleware
 from multidict import MultiDict
 
 from monitor.errors import ConfigError
+from monitor.web.limits import Tally
 
 COOKIE = "newsmon_token"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+BURST = 10  # wrong tokens an address may send at once
+REFILL = 2.0  # seconds for one more
+ADDRESSES = 10_000  # addresses remembered at most (the longest unheard of go first)
 _NEEDS_TOKEN = (
     "a valid token is needed: in a browser open /?token=TOKEN once (a cookie keeps it), "
     "from a program send Authorization: Bearer TOKEN"
@@ -34,15 +45,47 @@ def check_binding(host: str, token: str | None) -> None:
     )
 
 
-def guard(token: str | None) -> Middleware:
+class Attempts:
+    """Wrong tokens per client address: a bucket of ``burst`` that refills one every
+    ``refill`` seconds. Memory is bounded: an address whose bucket is full again is
+    forgotten, and past ``size`` addresses the one unheard of longest goes."""
+
+    def __init__(self, burst: int = BURST, refill: float = REFILL, size: int = ADDRESSES) -> None:
+        self.burst, self.refill, self.size = burst, refill, size
+        self._left: OrderedDict[str, tuple[float, float]] = OrderedDict()  # (tries, when)
+        self.limited = Tally("wrong tokens limited")
+
+    def wait(self, address: str) -> float:
+        """Seconds before ``address`` may try a token again (0: now)."""
+        left = self._tries(address)
+        return 0.0 if left >= 1 else (1 - left) * self.refill
+
+    def failed(self, address: str) -> None:
+        self._left[address] = (self._tries(address) - 1, time.monotonic())
+        self._left.move_to_end(address)
+        while len(self._left) > self.size:
+            self._left.popitem(last=False)
+
+    def _tries(self, address: str) -> float:
+        tries, when = self._left.get(address, (self.burst, 0.0))
+        left = min(self.burst, tries + (time.monotonic() - when) / self.refill)
+        if left >= self.burst:
+            self._left.pop(address, None)
+        return left
+
+
+def guard(token: str | None, attempts: Attempts | None = None) -> Middleware:
     """A middleware: the token on every request (when set), same origin on every write."""
+    attempts = attempts or Attempts()
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path in ("/healthz", "/readyz", "/metrics"):
             return await handler(request)  # probes and scrapers carry no token
-        if token and not _shows(request, token):
-            return _refused(401, _NEEDS_TOKEN)
+        if token:
+            refused = _token_refused(request, token, attempts)
+            if refused is not None:
+                return refused
         if not token and not _loopback(request.url.host or ""):
             # Without a token the server listens on loopback only; a page of another site
             # whose name was made to point at 127.0.0.1 (DNS rebinding) says its own Host.
@@ -56,6 +99,20 @@ def guard(token: str | None) -> Middleware:
         return await handler(request)
 
     return middleware
+
+
+def _token_refused(request: web.Request, token: str, attempts: Attempts) -> web.Response | None:
+    """429 for an address out of tries, 401 (one try fewer) for a wrong or missing token."""
+    address = request.remote or ""
+    wait = attempts.wait(address)
+    if wait:
+        attempts.limited.add(address=address)
+        retry = {"Retry-After": str(math.ceil(wait))}
+        return _refused(429, "too many wrong tokens from this address; try again later", retry)
+    if not _shows(request, token):
+        attempts.failed(address)
+        return _refused(401, _NEEDS_TOKEN)
+    return None
 
 
 def _is_page(request: web.Request) -> bool:
@@ -95,8 +152,8 @@ def _same_origin(request: web.Request) -> bool:
     return origin is None or urlsplit(origin).netloc == request.host
 
 
-def _refused(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message, "field": None}, status=status)
+def _refused(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": message, "field": None}, status=status, headers=headers)
 
 
 def _loopback(host: str) -> bool:

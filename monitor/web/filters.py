@@ -71,6 +71,8 @@ async def json_object(request: web.Request) -> dict[str, Any]:
         body = await request.json()
     except ValueError:
         raise BadRequest("the body must be a JSON object", "body") from None
+    except RecursionError:  # json.loads gives up on a few thousand nested [ or {
+        raise BadRequest("the body is nested too deeply to read", "body") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object", "body")
     return body

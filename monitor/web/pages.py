@@ -72,6 +72,13 @@ async def sources_page(request: web.Request) -> web.Response:
     return _page("sources.html", status=await summary(request.app))
 
 
+def unavailable(reason: str, headers: dict[str, str]) -> web.Response:
+    """The page for a request Redis could not answer."""
+    page = _page("missing.html", code=503, heading="Unavailable", why=f"{reason.capitalize()}.")
+    page.headers.update(headers)
+    return page
+
+
 def _page(template: str, code: int = 200, **values: Any) -> web.Response:
     html = _templates.get_template(template).render(**values)
     return web.Response(text=html, status=code, content_type="text/html", headers=_HEADERS)
