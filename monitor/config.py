@@ -60,6 +60,7 @@ class MonitorConfig:
     jitter: float = 10.0
     workers: int = 0  # parse worker processes; 0 = one per core, 1 = parse in-process
     data_dir: Path = Path("~/.local/share/newsmon")
+    poll_deadline: float = 60.0  # seconds a poll may take, fetches included, before its commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ def bounded(low: float, high: float, label: str) -> Callable[[object], float]:
 # a forgotten source. A request may take up to 10 minutes.
 parse_interval = bounded(1.0, 30 * 86_400.0, '"1s" and "30d"')
 parse_timeout = bounded(0.1, 600.0, '"0.1s" and "10m"')
+parse_deadline = bounded(1.0, 3600.0, '"1s" and "1h"')
 
 
 def parse_size(value: object) -> int:
@@ -214,6 +216,7 @@ def _replace_data_dir(monitor: MonitorConfig, data_dir: Path) -> MonitorConfig:
         monitor.jitter,
         monitor.workers,
         data_dir,
+        monitor.poll_deadline,
     )
 
 
@@ -313,6 +316,7 @@ def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
         "jitter",
         "workers",
         "data_dir",
+        "poll_deadline",
     )
     base = MonitorConfig()
     jitter = r.convert("jitter", _non_negative_duration, base.jitter)
@@ -328,15 +332,20 @@ def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
     user_agent = r.get("user_agent", str, base.user_agent)
     if not user_agent.strip():
         raise r.fail("user_agent", "must not be empty")
+    timeout = r.convert("timeout", parse_timeout, base.timeout)
+    deadline = r.convert("poll_deadline", parse_deadline, max(base.poll_deadline, timeout))
+    if deadline < timeout:
+        raise r.fail("poll_deadline", "must be at least the timeout: a fetch may take that long")
     return MonitorConfig(
         interval=r.convert("interval", parse_interval, base.interval),
-        timeout=r.convert("timeout", parse_timeout, base.timeout),
+        timeout=timeout,
         max_bytes=r.convert("max_bytes", parse_size, base.max_bytes),
         user_agent=user_agent,
         concurrency=concurrency,
         jitter=jitter,
         workers=workers,
         data_dir=data_dir,
+        poll_deadline=deadline,
     )
 
 

@@ -93,6 +93,8 @@ def test_env_overrides(tmp_path: Path) -> None:
         ("[monitor]\ntimeout = '1h'", "monitor.timeout", 'between "0.1s" and "10m"'),
         ("[monitor]\njitter = '2d'", "monitor.jitter", '"1d"'),
         ("[monitor]\nworkers = 100", "monitor.workers", "between 0 and 64"),
+        ("[monitor]\npoll_deadline = '2h'", "monitor.poll_deadline", 'between "1s" and "1h"'),
+        ("[monitor]\npoll_deadline = '5s'", "monitor.poll_deadline", "at least the timeout"),
         ("[monitor]\nuser_agent = ' '", "monitor.user_agent", "must not be empty"),
         ("[redis]\nstream_maxlen = 5", "redis.stream_maxlen", "at least 100"),
         ("[redis]\nprefix = 'a:b'", "redis.prefix", "letters"),

@@ -88,7 +88,7 @@ def test_a_page_with_a_10mb_block_is_backed_off_as_overrun_and_healthy_feeds_kee
     config = write_config(tmp_path, prefix, sources)
     config.write_text(
         config.read_text()
-        .replace("workers = 1", "workers = 2\nmax_bytes = \"16MB\"\ndeadline = \"3s\"")
+        .replace("workers = 1", 'workers = 2\nmax_bytes = "16MB"\npoll_deadline = "3s"')
         .replace('timeout = "5s"', 'timeout = "2s"')
     )
     port = free_port()

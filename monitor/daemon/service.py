@@ -67,6 +67,7 @@ class Daemon:
             executor=executor,
             plan=self._plan,
             observer=self.metrics,
+            deadline=config.monitor.poll_deadline,
         )
         capacity = config.monitor.concurrency * CAPACITY_PER_FETCH
         self.claimer = Claimer(store, self.poller, capacity)
@@ -150,6 +151,7 @@ class Daemon:
             log.error("reload refused", error=str(exc))
             return
         self.config = config
+        self.poller.deadline = config.monitor.poll_deadline
         try:
             await self.start()
         except StoreError as exc:
