@@ -5,12 +5,14 @@ One function so the pipeline can run it where its cost says: on the event loop f
 few KB of text, in the worker pool for big texts (a page with a 10 MB block took seconds to
 diff and half a minute to match, and on the loop that stalled every other poll and the
 renewal of their leases). In a worker the poller's hit cache is not at hand, so the hits it
-already knows for these blocks go along, and the hits found there come back to it.
+already knows for these blocks go along, and the hits found there come back to it. The cache
+(``HitCache``) lives here too: keyword hits per block text, kept across polls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,3 +87,35 @@ def detect_apart(job: Job, matcher: Matcher, seen: Mapping[str, dict[str, TermHi
     found = detect(job, hits)
     found.hits = computed
     return found
+
+
+class HitCache:
+    """Keyword hits per block text, kept across polls: unchanged blocks are matched once."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[int, str], dict[str, TermHits]] = OrderedDict()
+
+    def hits(self, matcher: Matcher, block: BlockState) -> dict[str, TermHits]:
+        key = (id(matcher), block.hash)
+        found = self._entries.get(key)
+        if found is None:
+            found = matcher.match(block_text(block))
+            self._entries[key] = found
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        return found
+
+    def known(self, matcher: Matcher, hashes: Iterable[str]) -> dict[str, dict[str, TermHits]]:
+        """The hits already found for these block hashes, by hash."""
+        entries = self._entries
+        return {h: found for h in hashes if (found := entries.get((id(matcher), h))) is not None}
+
+    def add(self, matcher: Matcher, hits: Mapping[str, dict[str, TermHits]]) -> None:
+        """Keep hits found elsewhere (in a worker process), by block hash."""
+        for block_hash, found in hits.items():
+            self._entries[(id(matcher), block_hash)] = found
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)

@@ -15,8 +15,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -24,17 +23,16 @@ from typing import Any, TypeVar
 
 import structlog
 
-from monitor.alerts import block_text
-from monitor.changes import Found, Job, detect, detect_apart
+from monitor.changes import Found, HitCache, Job, detect, detect_apart
 from monitor.config import SourceConfig
 from monitor.diff import diff_document
 from monitor.documents import Parsed, read_source, scan_source
 from monitor.errors import NewsmonError, StoreError
 from monitor.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Validators
 from monitor.follow import follow_pages, page_id, stored_links, stored_pages
-from monitor.models import BlockState, DocState
+from monitor.models import DocState
 from monitor.policy import Next, classify
-from monitor.query import Matcher, TermHits
+from monitor.query import Matcher
 from monitor.store import Commit, Lease, Pending, SourceState, Store
 
 log = structlog.get_logger("newsmon.poll")
@@ -68,38 +66,6 @@ class PollResult:
     retry_after: float | None = None
     failures: int = 0  # consecutive failures, this poll included
     failure_class: str | None = None  # policy.classify of a failure
-
-
-class HitCache:
-    """Keyword hits per block text, kept across polls: unchanged blocks are matched once."""
-
-    def __init__(self, size: int = 50_000) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[int, str], dict[str, TermHits]] = OrderedDict()
-
-    def hits(self, matcher: Matcher, block: BlockState) -> dict[str, TermHits]:
-        key = (id(matcher), block.hash)
-        found = self._entries.get(key)
-        if found is None:
-            found = matcher.match(block_text(block))
-            self._entries[key] = found
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(key)
-        return found
-
-    def known(self, matcher: Matcher, hashes: Iterable[str]) -> dict[str, dict[str, TermHits]]:
-        """The hits already found for these block hashes, by hash."""
-        entries = self._entries
-        return {h: found for h in hashes if (found := entries.get((id(matcher), h))) is not None}
-
-    def add(self, matcher: Matcher, hits: Mapping[str, dict[str, TermHits]]) -> None:
-        """Keep hits found elsewhere (in a worker process), by block hash."""
-        for block_hash, found in hits.items():
-            self._entries[(id(matcher), block_hash)] = found
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
 
 
 Plan = Callable[[SourceConfig, Lease, "PollResult"], Next]  # a poll's outcome → next due
