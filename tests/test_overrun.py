@@ -72,6 +72,7 @@ class Editor:
                 self.server.put("/huge", huge_block_page(10, served), "text/html; charset=utf-8")
 
 
+@pytest.mark.timeout(400)  # a loaded machine takes long over 10 MB, even in the worker pool
 def test_a_page_with_a_10mb_block_is_backed_off_as_overrun_and_healthy_feeds_keep_their_rate(
     tmp_path: Path,
     prefix: str,
