@@ -24,6 +24,10 @@ MAX_ITEM_TEXT = 20_000
 # hostile page with one 10 MB block held a poll for half a minute; the rest of such a block
 # is not searched (docs/queries.md).
 MATCH_TEXT = 100_000
+# An alert carries at most this much of its block's text: the matched part. A 10 MB block in
+# each of an alert's XADD and PUBLISHes made one commit 60 MB of JSON, encoded on the event
+# loop and decoded by the commit script while Redis answered no one.
+ALERT_TEXT = MATCH_TEXT
 
 Hits = Callable[[BlockState], dict[str, TermHits]]
 
@@ -230,7 +234,7 @@ def _block(block: BlockState) -> dict[str, Any]:
     return {
         "id": block.id,
         "headline": block.headline,
-        "text": block.text,
+        "text": block.text[:ALERT_TEXT],
         "published": block.published,
         "byline": block.byline,
         "credits": block.credits,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from monitor.alerts import MATCH_TEXT, block_text
+from monitor.alerts import ALERT_TEXT, MATCH_TEXT, block_text
 from monitor.config import SourceConfig
 from monitor.fetch import Fetcher
 from monitor.models import BlockState
@@ -96,3 +96,21 @@ def test_a_keyword_past_the_matched_length_of_a_block_is_not_matched() -> None:
     assert len(block_text(_block(padding * 100 + "sanctions"))) == MATCH_TEXT
     assert MATCHER.match(block_text(_block(padding[:-20] + " sanctions"))) != {}
     assert MATCHER.match(block_text(_block(padding + " sanctions"))) == {}
+
+
+async def test_an_alert_carries_at_most_the_matched_part_of_a_huge_block(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    """The alert of a 300 KB block holds its first ALERT_TEXT characters, not all of it."""
+    http_server.put("/live", _updates(2, []), "text/html; charset=utf-8")
+    source = SourceConfig("live", http_server.url("/live"), "page")
+    huge = ("n1", "2022-02-15T10:00:00Z", "New sanctions", "More sanctions today. " * 14_000)
+    async with Fetcher(timeout=10) as fetcher:
+        poller = Poller(store, fetcher, lambda: MATCHER)
+        assert (await poller.poll(source)).status == "baseline"
+        http_server.put("/live", _updates(2, [huge]), "text/html; charset=utf-8")
+        assert (await poller.poll(source)).alerts == 1
+    entries = await store.redis.xrange(store.keys.stream)
+    (alert,) = [json.loads(fields["alert"]) for _id, fields in entries]
+    assert len(alert["block"]["text"]) == ALERT_TEXT
+    assert alert["block"]["text"].startswith("More sanctions today.")
