@@ -19,13 +19,24 @@ from monitor.text import added_spans, has_digits
 
 SCHEMA_VERSION = 1
 MAX_ITEM_TEXT = 20_000
+# Keywords are matched in a block's first MATCH_TEXT characters (about 15,000 words, longer
+# than any real update). Matching and its snippets cost about 2 s of CPU per MB of text, so a
+# hostile page with one 10 MB block held a poll for half a minute; the rest of such a block
+# is not searched (docs/queries.md).
+MATCH_TEXT = 100_000
+# An alert carries at most this much of its block's text: the matched part. A 10 MB block in
+# each of an alert's XADD and PUBLISHes made one commit 60 MB of JSON, encoded on the event
+# loop and decoded by the commit script while Redis answered no one.
+ALERT_TEXT = MATCH_TEXT
 
 Hits = Callable[[BlockState], dict[str, TermHits]]
 
 
 def block_text(block: BlockState) -> str:
-    """The text keywords are matched against: headline, then body."""
-    return f"{block.headline}\n{block.text}" if block.headline else block.text
+    """The text keywords are matched against: headline, then body, at most ``MATCH_TEXT``
+    characters of it."""
+    text = f"{block.headline}\n{block.text}" if block.headline else block.text
+    return text[:MATCH_TEXT]
 
 
 def build_alerts(
@@ -223,7 +234,7 @@ def _block(block: BlockState) -> dict[str, Any]:
     return {
         "id": block.id,
         "headline": block.headline,
-        "text": block.text,
+        "text": block.text[:ALERT_TEXT],
         "published": block.published,
         "byline": block.byline,
         "credits": block.credits,

@@ -67,6 +67,7 @@ class MonitorConfig:
     data_dir: Path = Path("~/.local/share/newsmon")
     max_items: int = MAX_ITEMS  # feed items looked at per poll, in feed order
     max_alerts: int = MAX_ALERTS  # new or changed feed items (so alerts) per poll
+    poll_deadline: float = 60.0  # seconds a poll may take, fetches included, before its commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,7 @@ def bounded(low: float, high: float, label: str) -> Callable[[object], float]:
 # a forgotten source. A request may take up to 10 minutes.
 parse_interval = bounded(1.0, 30 * 86_400.0, '"1s" and "30d"')
 parse_timeout = bounded(0.1, 600.0, '"0.1s" and "10m"')
+parse_deadline = bounded(1.0, 3600.0, '"1s" and "1h"')
 
 
 def parse_size(value: object) -> int:
@@ -319,6 +321,7 @@ def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
         "data_dir",
         "max_items",
         "max_alerts",
+        "poll_deadline",
     )
     base = MonitorConfig()
     jitter = r.convert("jitter", _non_negative_duration, base.jitter)
@@ -334,9 +337,13 @@ def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
     user_agent = r.get("user_agent", str, base.user_agent)
     if not user_agent.strip():
         raise r.fail("user_agent", "must not be empty")
+    timeout = r.convert("timeout", parse_timeout, base.timeout)
+    deadline = r.convert("poll_deadline", parse_deadline, max(base.poll_deadline, timeout))
+    if deadline < timeout:
+        raise r.fail("poll_deadline", "must be at least the timeout: a fetch may take that long")
     return MonitorConfig(
         interval=r.convert("interval", parse_interval, base.interval),
-        timeout=r.convert("timeout", parse_timeout, base.timeout),
+        timeout=timeout,
         max_bytes=r.convert("max_bytes", parse_size, base.max_bytes),
         user_agent=user_agent,
         concurrency=concurrency,
@@ -345,6 +352,7 @@ def _monitor(r: _Reader, path: Path | None) -> MonitorConfig:
         data_dir=data_dir,
         max_items=_whole(r, "max_items", base.max_items, 1, 100_000),
         max_alerts=_whole(r, "max_alerts", base.max_alerts, 1, 10_000),
+        poll_deadline=deadline,
     )
 
 

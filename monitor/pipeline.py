@@ -2,7 +2,11 @@
 
 The poller takes its fetcher, store, matcher and clock as arguments (tests hand it real local
 ones), and it never raises for a source's problems: every outcome, a failure included, is a
-``PollResult`` and one log line. Parsing runs off the event loop, in a worker pool when given.
+``PollResult`` and one log line. Parsing, and the diff and keyword matching of big texts, run
+off the event loop, in a worker pool when given, so that one heavy poll cannot stall the
+others (nor the renewal of their leases). A poll that has not reached its commit within its
+``deadline`` is abandoned and fails as an ``overrun``, which backs the source off: work already
+in a worker process runs to its end there, but nothing of it is committed.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ import asyncio
 import hashlib
 import json
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -20,7 +23,7 @@ from typing import Any, TypeVar
 
 import structlog
 
-from monitor.alerts import block_text, build_alerts
+from monitor.changes import Found, HitCache, Job, detect, detect_apart
 from monitor.config import MAX_ALERTS, MAX_ITEMS, SourceConfig
 from monitor.diff import diff_document
 from monitor.documents import Parsed, read_source, scan_source
@@ -28,9 +31,9 @@ from monitor.errors import NewsmonError, StoreError
 from monitor.feeditems import NO_CAPS, Caps
 from monitor.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Validators
 from monitor.follow import follow_pages, page_id, stored_links, stored_pages
-from monitor.models import BlockState, DocState
+from monitor.models import DocState
 from monitor.policy import Next, classify
-from monitor.query import Matcher, TermHits
+from monitor.query import Matcher
 from monitor.store import Commit, Lease, Pending, SourceState, Store
 
 log = structlog.get_logger("newsmon.poll")
@@ -67,26 +70,6 @@ class PollResult:
     unread: int = 0  # feed items past the cap of items looked at (``max_items``)
     deferred: int = 0  # new or changed feed items past ``max_alerts``: for the next poll
     duplicates: int = 0  # feed items sharing an identity with an earlier one (one document)
-
-
-class HitCache:
-    """Keyword hits per block text, kept across polls: unchanged blocks are matched once."""
-
-    def __init__(self, size: int = 50_000) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[int, str], dict[str, TermHits]] = OrderedDict()
-
-    def hits(self, matcher: Matcher, block: BlockState) -> dict[str, TermHits]:
-        key = (id(matcher), block.hash)
-        found = self._entries.get(key)
-        if found is None:
-            found = matcher.match(block_text(block))
-            self._entries[key] = found
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(key)
-        return found
 
 
 Plan = Callable[[SourceConfig, Lease, "PollResult"], Next]  # a poll's outcome → next due
@@ -139,7 +122,9 @@ class Poller:
         plan: Plan | None = None,
         observer: Observer | None = None,
         caps: Caps = DEFAULT_CAPS,
+        deadline: float | None = None,
     ) -> None:
+        self.deadline = deadline  # seconds a poll may take before its commit (None: no limit)
         self.observer = observer or Observer()
         self.caps = caps
         self.store = store
@@ -181,14 +166,33 @@ class Poller:
     async def _poll(
         self, source: SourceConfig, lease: Lease | None, state: SourceState
     ) -> PollResult:
+        deadline = asyncio.timeout(self.deadline)
+        try:
+            async with deadline:
+                gathered = await self._gather(source, state)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            error = f"the poll overran its deadline of {self.deadline:g}s (fetch and work)"
+            return await self._failed(source, lease, state, None, error, klass="overrun")
+        if isinstance(gathered, Failed):
+            error, retry = gathered.error, gathered.retry_after
+            return await self._failed(source, lease, state, gathered.status, error, retry)
+        work, result = gathered
+        result = replace(result, alerts=len(work.alerts))
+        if not await self._commit(source, lease, work, result):
+            return replace(result, status="lease_lost", alerts=0)
+        return result
+
+    async def _gather(self, source: SourceConfig, state: SourceState) -> Failed | _Outcome:
+        """Everything a poll does before its commit: what it will commit, or a failed fetch."""
         validators = Validators(state.etag, state.last_modified)
         started = time.perf_counter()
         fetched = await self.fetcher.fetch(_location(source, state), validators)
         size = len(fetched.body) if isinstance(fetched, Fetched) else 0
         self.observer.fetched(source.name, time.perf_counter() - started, size)
         if isinstance(fetched, Failed):
-            error, retry = fetched.error, fetched.retry_after
-            return await self._failed(source, lease, state, fetched.status, error, retry)
+            return fetched
         work = _Work()
         work.cleared += [f for f in _FAILURE_FIELDS if f in state.raw]  # it answers again
         if isinstance(fetched, NotModified):
@@ -203,10 +207,7 @@ class Poller:
             # The feed itself did not change, but a followed page did.
             work.fields["last_status"] = "changed"
             result = replace(result, status="changed")
-        result = replace(result, alerts=len(work.alerts))
-        if not await self._commit(source, lease, work, result):
-            return replace(result, status="lease_lost", alerts=0)
-        return result
+        return work, result
 
     async def _commit(
         self, source: SourceConfig, lease: Lease | None, work: _Work, result: PollResult
@@ -346,23 +347,24 @@ class Poller:
         new_is_baseline: bool = False,
         known: Mapping[str, DocState] | None = None,
     ) -> None:
-        known = known or {}
         prev = await self.store.load_docs(source.name, [d.id for d in parsed.documents])
-        matcher = self.matcher()
-
-        def hits(block: BlockState) -> dict[str, TermHits]:
-            return self.cache.hits(matcher, block)
-
         now = iso(self.clock())
-        for doc in parsed.documents:
-            before = prev.get(doc.id) or known.get(doc.id)
-            silent = baseline or (new_is_baseline and before is None)
-            diff = diff_document(before, doc, baseline=silent)
-            if diff.changed or (doc.id in known and doc.id not in prev):
-                work.states.append(diff.state)
-            work.alerts += build_alerts(source.name, before, diff.changes, hits, now)
-        written = {s.id for s in work.states}
-        work.states += [s for i, s in known.items() if i not in written and i not in prev]
+        job = Job(source.name, parsed.documents, prev, known or {}, baseline, new_is_baseline, now)
+        found = await self._detect(job)
+        work.states += found.states
+        work.alerts += found.alerts
+
+    async def _detect(self, job: Job) -> Found:
+        """Diff and match on the event loop when the texts are small, else in the worker pool
+        (with the hits the cache has for these blocks, and keeping those found there)."""
+        matcher = self.matcher()
+        if job.size() <= INLINE_BYTES:
+            return detect(job, lambda block: self.cache.hits(matcher, block))
+        seen = self.cache.known(matcher, job.block_hashes())
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(self.executor, detect_apart, job, matcher, seen)
+        self.cache.add(matcher, found.hits)
+        return found
 
     async def _failed(
         self,
@@ -372,10 +374,11 @@ class Poller:
         status: int | None,
         error: str,
         retry_after: float | None = None,
+        klass: str | None = None,
     ) -> PollResult:
         now = iso(self.clock())
         failures = (state.failures if state else 0) + 1
-        klass = classify(status, error)
+        klass = klass or classify(status, error)
         fields = {"last_poll": now, "last_status": "failed", "last_error": error}
         fields |= {"last_error_at": now, "last_http": str(status or "")}
         fields |= {"failures": str(failures), "failure_class": klass}
@@ -408,6 +411,7 @@ class _Work:
     forget_pending: bool = False
 
 
+_Outcome = tuple[_Work, PollResult]  # what a poll will commit, and its result
 _FAILURE_FIELDS = ("failures", "failure_class", "gone")
 
 

@@ -8,7 +8,8 @@ burst. Jitter moves each due time by up to half of it either way (never more tha
 of the interval), so polls that once coincided drift apart without the mean rate changing.
 
 Failures back off: after the n-th failure in a row the next poll waits ``interval × 2^(n-1)``
-(``× 4^(n-1)`` for a 4xx other than 408 and 429: asking again rarely helps), capped at
+(``× 4^(n-1)`` for a 4xx other than 408 and 429, and for a poll that overran its deadline:
+asking again rarely helps), capped at
 ``BACKOFF_CAP``, with a random three quarters to all of it so that sources failing together
 do not retry together. A server's ``Retry-After`` (capped at a day) is honoured exactly, and
 never shortened. A 410 Gone parks the source until someone adds it again. The first success
@@ -54,7 +55,8 @@ class Next:
 def classify(http_status: int | None, error: str) -> str:
     """A failure's class: gone (410), rate-limited (429), client (other 4xx), server (5xx),
     timeout (also 408), network, or content (the body could not be read as the source's
-    kind, or the source is not there)."""
+    kind, or the source is not there). The poller names one more itself: overrun (the poll
+    passed its deadline before its commit)."""
     if http_status is not None:
         return _BY_STATUS.get(http_status) or ("client" if http_status < 500 else "server")
     if "timed out" in error:
@@ -63,6 +65,7 @@ def classify(http_status: int | None, error: str) -> str:
 
 
 _BY_STATUS = {410: "gone", 429: "rate-limited", 408: "timeout"}
+_SLOW_TO_MEND = frozenset({"client", "overrun"})  # failures that asking again rarely mends
 
 
 def plan(
@@ -90,7 +93,7 @@ def backoff(
     failures: int, failure_class: str | None, timing: Timing, rng: random.Random | None = None
 ) -> float:
     """How long to wait after the ``failures``-th failure in a row, in ms."""
-    factor = 4.0 if failure_class == "client" else 2.0
+    factor = 4.0 if failure_class in _SLOW_TO_MEND else 2.0
     full = min(timing.interval * factor ** min(failures - 1, 40), BACKOFF_CAP) * 1000.0
     return full * (rng or random).uniform(0.75, 1.0)
 

@@ -96,6 +96,8 @@ def test_env_overrides(tmp_path: Path) -> None:
         ("[monitor]\nmax_items = 0", "monitor.max_items", "between 1 and 100,000"),
         ("[monitor]\nmax_alerts = 20000", "monitor.max_alerts", "between 1 and 10,000"),
         ("[monitor]\nmax_alerts = '5'", "monitor.max_alerts", "whole number"),
+        ("[monitor]\npoll_deadline = '2h'", "monitor.poll_deadline", 'between "1s" and "1h"'),
+        ("[monitor]\npoll_deadline = '5s'", "monitor.poll_deadline", "at least the timeout"),
         ("[monitor]\nuser_agent = ' '", "monitor.user_agent", "must not be empty"),
         ("[redis]\nstream_maxlen = 5", "redis.stream_maxlen", "at least 100"),
         ("[redis]\nprefix = 'a:b'", "redis.prefix", "letters"),

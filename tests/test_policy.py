@@ -42,6 +42,7 @@ def test_backoff_doubles_from_the_interval_and_is_capped() -> None:
 def test_a_client_error_backs_off_faster() -> None:
     rng = random.Random(2)
     assert backoff(3, "client", MINUTE, rng) >= 0.75 * 60 * 16 * 1000
+    assert backoff(3, "overrun", MINUTE, rng) >= 0.75 * 60 * 16 * 1000  # a poll past its deadline
     assert backoff(3, "server", MINUTE, rng) <= 60 * 4 * 1000
 
 

@@ -1,9 +1,12 @@
 """Claims of the shared schedule turned into polls, with their leases kept alive.
 
-Each tick of a daemon's clock claims its share of the due sources (one atomic script), starts
-a poll for each, and extends the leases of the polls still running, so a slow poll keeps its
-source while a dead daemon's sources are free again ``LEASE`` seconds after its last renewal.
-The poll's commit releases the lease and sets the next due time, atomically.
+Each tick of a daemon's clock claims its share of the due sources (one atomic script) and
+starts a poll for each. A renewal task of its own (``renewing``) extends the leases of the
+polls still running every ``RENEW_EVERY``, whatever the polls and the ticks are doing, so a
+slow poll keeps its source as long as the event loop answers, while a dead daemon's sources
+are free again ``LEASE`` seconds after its last renewal. A poll cannot keep its lease for
+ever: the poller abandons one that passes its deadline. The poll's commit releases the lease
+and sets the next due time, atomically.
 """
 
 from __future__ import annotations
@@ -11,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import math
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -59,7 +61,6 @@ class Claimer:
         self.name = name or daemon_id()
         self.running: dict[str, tuple[Lease, asyncio.Task[PollResult]]] = {}
         self._seq = itertools.count()
-        self._renewed = 0.0
         self._room = asyncio.Event()  # set when a finished poll leaves room for more
 
     async def tick(self) -> list[Claim]:
@@ -70,21 +71,36 @@ class Claimer:
         )
         for claim in claims:
             self._start(claim)
-        await self.renew()
         return claims
 
+    @contextlib.asynccontextmanager
+    async def renewing(self) -> AsyncIterator[None]:
+        """Renew the running polls' leases every ``RENEW_EVERY`` while the block runs.
+
+        A task of its own, not a step of the tick or of a poll: a tick waiting on a slow
+        claim, or a poll busy in the worker pool, must not let the other polls' leases lapse.
+        """
+        task = asyncio.create_task(self._renew_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def renew(self) -> None:
-        """Extend the leases of the polls still running (at most every ``RENEW_EVERY``)."""
-        now = asyncio.get_running_loop().time()
-        if now - self._renewed < RENEW_EVERY:
-            return
-        self._renewed = now
+        """Extend the leases of the polls still running, now."""
         leases = [lease for lease, _task in self.running.values()]
         await self.store.schedule.renew(leases, now_ms() + _ms(LEASE))
 
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            await _quietly(self.renew())
+
     async def drain(self, timeout: float) -> None:
-        """Let running polls finish (renewing their leases), then cancel the late ones."""
-        await self._wait_renewing([task for _lease, task in self.running.values()], timeout)
+        """Let running polls finish (within ``renewing``), then cancel the late ones."""
+        await self._wait([task for _lease, task in self.running.values()], timeout)
         for _lease, task in list(self.running.values()):
             task.cancel()
 
@@ -97,6 +113,10 @@ class Claimer:
 
         The sources are claimed a window at a time, as polls finish, so that the leases held
         (and renewed every second) are those of the polls under way, not of every source."""
+        async with self.renewing():
+            return await self._poll_named(names, patience)
+
+    async def _poll_named(self, names: Sequence[str], patience: float) -> OnceReport:
         todo, tasks, unknown, busy = list(names), [], [], []
         while todo:
             await self._until_room()
@@ -109,7 +129,6 @@ class Claimer:
         deadline = asyncio.get_running_loop().time() + patience
         while busy and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(BUSY_WAIT)
-            await self.renew()
             claims, busy, missing = await self._claim_named(busy)
             tasks += claims
             unknown += missing
@@ -126,32 +145,23 @@ class Claimer:
         return [self._start(claim) for claim in claims], busy, unknown
 
     async def _until_room(self) -> None:
-        """Wait, renewing leases, until at most half the capacity is in flight."""
+        """Wait until at most half the capacity is in flight."""
         while len(self.running) > self.capacity // 2:
             self._room.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._room.wait(), TICK)
-            await _quietly(self.renew())
+            await self._room.wait()
 
     async def _finish(self, tasks: list[asyncio.Task[PollResult]]) -> list[PollResult]:
-        """Wait for polls, renewing their leases every tick."""
-        await self._wait_renewing(tasks)
+        """Wait for polls."""
+        await self._wait(tasks)
         return [task.result() for task in tasks]
 
-    async def _wait_renewing(
+    async def _wait(
         self, tasks: Sequence[asyncio.Task[PollResult]], timeout: float | None = None
     ) -> None:
-        """Wait for ``tasks`` (at most ``timeout`` seconds), renewing leases every tick.
-
-        Each tick waits on one gathered future, not on every task: asyncio.wait adds (and
-        removes) a callback on each future it is given, so waiting on 10,000 polls every tick
-        made a run's cost grow with sources times ticks."""
-        loop = asyncio.get_running_loop()
-        deadline = math.inf if timeout is None else loop.time() + timeout
-        everything = asyncio.gather(*tasks, return_exceptions=True)
-        while not everything.done() and loop.time() < deadline:
-            await asyncio.wait([everything], timeout=min(TICK, max(deadline - loop.time(), 0)))
-            await _quietly(self.renew())
+        """Wait for ``tasks``, at most ``timeout`` seconds, on one gathered future (a callback
+        on each of 10,000 polls, added and removed every tick, once cost more than the polls)."""
+        if tasks:
+            await asyncio.wait([asyncio.gather(*tasks, return_exceptions=True)], timeout=timeout)
 
     def _start(self, claim: Claim) -> asyncio.Task[PollResult]:
         task = asyncio.create_task(self._poll(claim))

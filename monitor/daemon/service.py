@@ -69,11 +69,13 @@ class Daemon:
             plan=self._plan,
             observer=self.metrics,
             caps=Caps(config.monitor.max_items, config.monitor.max_alerts),
+            deadline=config.monitor.poll_deadline,
         )
         capacity = config.monitor.concurrency * CAPACITY_PER_FETCH
         self.claimer = Claimer(store, self.poller, capacity)
         self.stopping = asyncio.Event()
         self._outage: str | None = None
+        self._jobs: set[asyncio.Task[Any]] = set()  # clock jobs under way
 
     async def start(self) -> None:
         """Store the config file's keywords and sources, then load the keywords."""
@@ -116,18 +118,30 @@ class Daemon:
             loop.add_signal_handler(sig, self.stop)
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload()))
         watcher = loop.create_task(self.keywords.watch(self.stopping))
-        scheduler = self._clock()
-        scheduler.start()
-        log.info("daemon started", daemon=self.claimer.name, pid=os.getpid())
-        await self.stopping.wait()
-        scheduler.shutdown(wait=False)
-        await self.claimer.drain(STOP_GRACE)
+        async with self.claimer.renewing():
+            await self._clocked()
+            await self.claimer.drain(STOP_GRACE)
         with suppress(StoreError):
             await self.claimer.leave()
         watcher.cancel()
         with suppress(asyncio.CancelledError):
             await watcher
         log.info("daemon stopped")
+
+    async def _clocked(self) -> None:
+        """Run the clock until asked to stop, then let the jobs under way end by themselves.
+
+        APScheduler's shutdown cancels a coroutine job still running (it cannot wait for one)
+        and logs the CancelledError as a job that raised: the clock is paused first, and the
+        jobs it started are awaited (each is one claim or one repair), then it is shut down."""
+        scheduler = self._clock()
+        scheduler.start()
+        log.info("daemon started", daemon=self.claimer.name, pid=os.getpid())
+        await self.stopping.wait()
+        scheduler.pause()
+        if self._jobs:
+            await asyncio.wait(set(self._jobs), timeout=STOP_GRACE)
+        scheduler.shutdown(wait=False)
 
     def stop(self) -> None:
         """Ask the daemon to stop (safe to call from a signal handler)."""
@@ -142,6 +156,7 @@ class Daemon:
             return
         self.config = config
         self.poller.caps = Caps(config.monitor.max_items, config.monitor.max_alerts)
+        self.poller.deadline = config.monitor.poll_deadline
         try:
             await self.start()
         except StoreError as exc:
@@ -177,7 +192,13 @@ class Daemon:
         await self._guarded("housekeeping", repair)
 
     async def _guarded(self, what: str, job: Callable[[], Awaitable[object]]) -> None:
-        """Run a clock job; a Redis outage is logged once when it starts and once when it ends."""
+        """Run a clock job (none once stopping: no new claims); a Redis outage is logged once
+        when it starts and once when it ends."""
+        if self.stopping.is_set():
+            return
+        task = asyncio.current_task()
+        assert task is not None  # a job is always a task of APScheduler's
+        self._jobs.add(task)
         try:
             await job()
         except StoreError as exc:
@@ -186,6 +207,8 @@ class Daemon:
                 log.warning("redis unavailable", during=what, error=str(exc))
             self._outage = str(exc)
             return
+        finally:
+            self._jobs.discard(task)
         if self._outage is not None:
             log.info("redis available again")
             self._outage = None
