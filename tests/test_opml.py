@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from monitor import opml
 from monitor.errors import ConfigError
 from monitor.opml import Outline, Subscription, names_for, read_opml, slug, write_opml
 from tests.test_cli import newsmon
@@ -75,6 +79,50 @@ def test_a_broken_file_is_refused_naming_it(data: bytes, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as caught:
         read_opml(data, "broken.opml")
     assert "broken.opml" in str(caught.value)
+
+
+def lines_run_in_opml(call: Callable[[], Any]) -> int:
+    """How many lines of monitor/opml.py ``call`` runs: work counted, not timed."""
+    count = 0
+
+    def trace(frame: Any, event: str, _arg: Any) -> Any:
+        nonlocal count
+        if frame.f_code.co_filename != opml.__file__:
+            return None
+        count += event == "line"
+        return trace
+
+    sys.settrace(trace)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def same_titles(count: int, title: str = "Same") -> list[Outline]:
+    return [Outline(title, f"https://x.example/{i}.xml") for i in range(count)]
+
+
+def test_naming_repeated_titles_is_linear_work() -> None:
+    """Each repeat tried every suffix from -2 up: 20,000 "Same" took 110 s of CPU."""
+    small = lines_run_in_opml(lambda: names_for(same_titles(500)))
+    large = lines_run_in_opml(lambda: names_for(same_titles(2000)))
+    assert large < 4.5 * small, (small, large)  # quadratic work would be about 16 times
+    names = names_for(same_titles(20_000), taken=["same-3"])
+    assert names[:4] == ["same", "same-2", "same-4", "same-5"]
+    assert names[-1] == "same-20001" and len(set(names)) == 20_000
+    mixed = names_for([Outline("Same 2", "https://x.example/a"), *same_titles(3)])
+    assert mixed == ["same-2", "same", "same-3", "same-4"]
+
+
+def test_a_file_over_the_outline_cap_is_refused_naming_it() -> None:
+    many = '<outline text="x" xmlUrl="https://x.example/f"/>' * (opml.MAX_OUTLINES + 1)
+    with pytest.raises(ConfigError, match="more than 50,000 outlines") as caught:
+        read_opml(f"<opml><body>{many}</body></opml>".encode(), "huge.opml")
+    assert "huge.opml" in str(caught.value)
+    just = many[: -len('<outline text="x" xmlUrl="https://x.example/f"/>')]
+    assert len(read_opml(f"<opml><body>{just}</body></opml>".encode(), "big.opml")) == 50_000
 
 
 def test_what_is_written_reads_back_the_same() -> None:
