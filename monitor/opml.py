@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -35,6 +35,12 @@ class Outline:
     url: str
     kind: str = "feed"
     interval: str | None = None  # as written ("90s"), validated like the config file's
+    number: int = field(default=0, compare=False)  # its place among the file's <outline>s
+
+    @property
+    def label(self) -> str:
+        """How an error names it: ``outline 14 (title 'Wire')``."""
+        return f"outline {self.number} (title {self.title!r})"
 
 
 def read_opml(data: bytes, where: str) -> list[Outline]:
@@ -55,17 +61,18 @@ def read_opml(data: bytes, where: str) -> list[Outline]:
             f"more than {MAX_OUTLINES:,} outlines, the most one import takes: split the file",
             path=where,
         )
-    return [o for o in map(_outline, elements) if o is not None]
+    found = (_outline(element, number) for number, element in enumerate(elements, 1))
+    return [o for o in found if o is not None]
 
 
-def _outline(element: etree._Element) -> Outline | None:
+def _outline(element: etree._Element, number: int) -> Outline | None:
     get = element.get
     title = (get("title") or get("text") or "").strip()
     kind = get(f"{{{NS}}}kind") or "feed"
     url = get("xmlUrl") if kind == "feed" else get("htmlUrl") or get("url")
     if not url or not url.strip():
         return None  # a folder, or a site with no feed
-    return Outline(title, url.strip(), kind, get(f"{{{NS}}}interval"))
+    return Outline(title, url.strip(), kind, get(f"{{{NS}}}interval"), number)
 
 
 def names_for(outlines: Sequence[Outline], taken: Iterable[str] = ()) -> list[str]:

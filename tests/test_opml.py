@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import pytest
 
@@ -186,6 +187,58 @@ def test_import_of_a_bad_outline_stores_nothing(
     )
     got = newsmon(newsmon_cmd, "sources", "import", str(bad), "--config", str(config), env=env)
     assert got.returncode == 2
-    assert "outline 'Old FTP'.url" in got.stderr and "bad.opml" in got.stderr
+    assert "outline 2 (title 'Old FTP').url: must be http" in got.stderr
+    assert "bad.opml" in got.stderr
     rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
     assert rows.stdout == ""
+
+
+def opml_file(tmp_path: Path, *outlines: tuple[str, str]) -> Path:
+    body = "".join(
+        f"<outline text={quoteattr(title)} xmlUrl={quoteattr(url)}/>" for title, url in outlines
+    )
+    path = tmp_path / "in.opml"
+    path.write_text(f'<opml version="2.0"><body><outline text="folder">{body}</outline></body>'
+                    "</opml>")  # fmt: skip
+    return path
+
+
+def test_import_refuses_a_url_the_fetcher_cannot_read_naming_the_outline(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    """An outline's javascript: URL was imported ("watching js: javascript:alert(1)")."""
+    from tests.test_config import BAD_URLS
+
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    config = tmp_path / "m.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    for url, reason in [(u, r) for u, r in BAD_URLS if "\x00" not in u]:  # XML holds no NUL
+        path = opml_file(tmp_path, ("ok", "https://x.example/a"), ("x", url))
+        got = newsmon(newsmon_cmd, "sources", "import", str(path), "--config", str(config),
+                      "--allow-files", env=env)  # fmt: skip
+        assert got.returncode == 2, (url, got.stdout)
+        assert "outline 3 (title 'x').url: " in got.stderr and reason in got.stderr, got.stderr
+    rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
+    assert rows.stdout == ""
+
+
+def test_a_local_file_in_an_opml_file_is_watched_only_with_allow_files(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    """An OPML file could make newsmon read /etc/passwd without a word."""
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    config = tmp_path / "m.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    for local in ("file:///etc/passwd", "/etc/passwd"):
+        path = opml_file(tmp_path, ("ok", "https://x.example/a"), ("Secrets", local))
+        got = newsmon(newsmon_cmd, "sources", "import", str(path), "--config", str(config),
+                      env=env)  # fmt: skip
+        assert got.returncode == 2, got.stdout
+        assert "outline 3 (title 'Secrets').url: a local file" in got.stderr
+        assert "--allow-files" in got.stderr and str(path) in got.stderr
+    rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
+    assert rows.stdout == ""
+    allowed = newsmon(newsmon_cmd, "sources", "import", str(path), "--config", str(config),
+                      "--allow-files", env=env)  # fmt: skip
+    assert allowed.returncode == 0, allowed.stderr
+    assert "watching secrets: /etc/passwd" in allowed.stdout
