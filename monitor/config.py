@@ -187,6 +187,8 @@ def load_config(
         raise ConfigError(f"cannot read the file: {exc}", path=str(file)) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=str(file)) from exc
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise ConfigError("not valid TOML: nested too deeply", path=str(file)) from None
     return _apply_env(_build(raw, file), env, file)
 
 

@@ -259,3 +259,15 @@ def test_sources_add_and_config_check_refuse_a_url_the_fetcher_cannot_read(
     assert "sources[2].url: must be http://, https://, file:// or a path, not javascript:" in (
         refused.stderr
     )
+
+
+def test_config_check_and_run_exit_2_on_a_toml_nested_past_the_stack(
+    newsmon_cmd: list[str], tmp_path: Path
+) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    for command in (["config", "check"], ["run", "--once"]):
+        got = newsmon(newsmon_cmd, *command, "--config", str(deep))
+        assert got.returncode == 2, (command, got.stderr[-500:])
+        assert f"not valid TOML: nested too deeply ({deep})" in got.stderr
+        assert "Traceback" not in got.stderr

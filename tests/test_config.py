@@ -224,3 +224,11 @@ def test_a_forward_webhook_needs_a_host(tmp_path: Path) -> None:
     path = write(tmp_path, "[[forward]]\nname = 'desk'\nwebhook = 'https://'\n")
     with pytest.raises(ConfigError, match=r"^forward\[0\]\.webhook: needs a host"):
         load_config(path, env={})
+
+
+def test_a_toml_nested_past_the_stack_is_refused_naming_the_file(tmp_path: Path) -> None:
+    """tomllib recursed into 5,000 nested arrays: RecursionError, a traceback and exit 1."""
+    path = write(tmp_path, "a = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="not valid TOML: nested too deeply") as err:
+        load_config(path, env={})
+    assert str(path) in str(err.value)

@@ -264,3 +264,11 @@ async def test_a_refused_redirect_names_the_status_and_the_location(receiver: Re
                 await Webhook(receiver.url(path), session).deliver(ALERT)
             assert expected in str(refused.value)
     assert len(receiver.to("/loop")) == 6  # the first POST and five hops
+
+
+async def test_a_stream_entry_nested_past_the_stack_is_skipped_not_a_crash(store: Store) -> None:
+    consumer = store.consumer("desk", "test")
+    await consumer.join("0")
+    await store.redis.xadd(store.keys.stream, {"alert": "[" * 100_000 + "]" * 100_000})
+    [entry] = await consumer.read(1000, count=1)
+    assert (entry.alert, entry.problem) == (None, "JSON nested too deeply")
