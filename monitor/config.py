@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from monitor.errors import ConfigError, QueryError
 from monitor.query import KeywordSpec, check_language, compile_keyword
 from monitor.redisurl import redact, url_problem
+from monitor.sourceurl import http_url_problem
+from monitor.sourceurl import url_problem as source_url_problem
 
 DEFAULT_PATH = Path("config/monitor.toml")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}\Z")  # \Z: no trailing newline
@@ -200,6 +202,8 @@ def load_config(
         raise ConfigError(f"cannot read the file: {exc}", path=str(file)) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=str(file)) from exc
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise ConfigError("not valid TOML: nested too deeply", path=str(file)) from None
     return _apply_env(_build(raw, file), env, file)
 
 
@@ -412,15 +416,14 @@ def _sources(items: list[Any], path: Path | None) -> tuple[SourceConfig, ...]:
 _SOURCE_KEYS = ("url", "kind", "interval", "alert_on_first_poll", "follow_links")
 
 
-def _source(r: _Reader, name: str) -> SourceConfig:
+def _source(r: _Reader, name: str, local: bool = True) -> SourceConfig:
     kind = r.get("kind", str, "feed")
     if kind not in ("feed", "page"):
         raise r.fail("kind", 'must be "feed" or "page"')
     url = r.required("url")
-    if re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I) and not re.match(
-        r"^(https?|file)://", url, re.I
-    ):
-        raise r.fail("url", "must be http://, https://, file:// or a path")
+    problem = source_url_problem(url, local=local)
+    if problem is not None:
+        raise r.fail("url", problem)
     return SourceConfig(
         name=name,
         url=url,
@@ -432,13 +435,13 @@ def _source(r: _Reader, name: str) -> SourceConfig:
 
 
 def source_from_table(
-    table: Mapping[str, Any], where: str = "", path: str | None = None
+    table: Mapping[str, Any], where: str = "", path: str | None = None, *, local: bool = True
 ) -> SourceConfig:
-    """Validate one source given as a table with its ``name`` (``newsmon sources add``, an
-    OPML outline in the file at ``path``)."""
+    """Validate one source given as a table with its ``name`` (``newsmon sources add``, the
+    web API, an OPML outline in the file at ``path``); ``local=False`` refuses a file."""
     r = _Reader(table, where, Path(path) if path else None)
     r.only("name", *_SOURCE_KEYS)
-    return _source(r, _unique_name(r, set(), "source"))
+    return _source(r, _unique_name(r, set(), "source"), local)
 
 
 def source_record(source: SourceConfig, origin: str) -> str:
@@ -483,8 +486,9 @@ def forward_table(table: Mapping[str, Any], where: str) -> ForwardConfig:
 
 def forward_from(r: _Reader, name: str) -> ForwardConfig:
     webhook = r.get("webhook", str, "") or None
-    if webhook is not None and not webhook.lower().startswith(("http://", "https://")):
-        raise r.fail("webhook", "must be an http:// or https:// URL")
+    problem = None if webhook is None else http_url_problem(webhook)
+    if problem is not None:
+        raise r.fail("webhook", problem)
     notify = _strings(r, "notify")
     if webhook is None and not notify:
         raise r.fail(None, "needs a webhook or at least one notify URL")

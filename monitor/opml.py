@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import islice
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
@@ -22,6 +23,7 @@ from monitor.errors import ConfigError
 
 NS = "https://github.com/newsmon/newsmon/opml"
 NAME_MAX = 80
+MAX_OUTLINES = 50_000  # per file, folders included: five times the 10,000 sources measured
 _NOT_NAME = re.compile(r"[^A-Za-z0-9._]+")  # runs of these, hyphens included, become one "-"
 
 
@@ -33,6 +35,12 @@ class Outline:
     url: str
     kind: str = "feed"
     interval: str | None = None  # as written ("90s"), validated like the config file's
+    number: int = field(default=0, compare=False)  # its place among the file's <outline>s
+
+    @property
+    def label(self) -> str:
+        """How an error names it: ``outline 14 (title 'Wire')``."""
+        return f"outline {self.number} (title {self.title!r})"
 
 
 def read_opml(data: bytes, where: str) -> list[Outline]:
@@ -47,33 +55,53 @@ def read_opml(data: bytes, where: str) -> list[Outline]:
     body = root.find("body")
     if body is None:
         raise ConfigError("not OPML: no <body>", path=where)
-    return [o for o in map(_outline, body.iter("outline")) if o is not None]
+    elements = list(islice(body.iter("outline"), MAX_OUTLINES + 1))
+    if len(elements) > MAX_OUTLINES:
+        raise ConfigError(
+            f"more than {MAX_OUTLINES:,} outlines, the most one import takes: split the file",
+            path=where,
+        )
+    found = (_outline(element, number) for number, element in enumerate(elements, 1))
+    return [o for o in found if o is not None]
 
 
-def _outline(element: etree._Element) -> Outline | None:
+def _outline(element: etree._Element, number: int) -> Outline | None:
     get = element.get
     title = (get("title") or get("text") or "").strip()
     kind = get(f"{{{NS}}}kind") or "feed"
     url = get("xmlUrl") if kind == "feed" else get("htmlUrl") or get("url")
     if not url or not url.strip():
         return None  # a folder, or a site with no feed
-    return Outline(title, url.strip(), kind, get(f"{{{NS}}}interval"))
+    return Outline(title, url.strip(), kind, get(f"{{{NS}}}interval"), number)
 
 
 def names_for(outlines: Sequence[Outline], taken: Iterable[str] = ()) -> list[str]:
     """A valid name per outline, from its title (or its URL), unique among themselves and
     ``taken``: a repeat gets ``-2``, ``-3``…"""
     used = set(taken)
-    names = []
-    for outline in outlines:
-        base = slug(outline.title) or slug(_url_words(outline.url)) or "source"
-        name, n = base, 1
-        while name in used:
-            n += 1
-            name = f"{base[: NAME_MAX - len(str(n)) - 1]}-{n}"
-        used.add(name)
-        names.append(name)
-    return names
+    # The last suffix each base was given: the n-th "Same" starts at n, not at 2, so a file of
+    # repeats costs linear time (trying 2, 3, … every time took 110 s for 20,000 of them).
+    last: dict[str, int] = {}
+    return [_unique(_base(outline), used, last) for outline in outlines]
+
+
+def _base(outline: Outline) -> str:
+    return slug(outline.title) or slug(_url_words(outline.url)) or "source"
+
+
+def _unique(base: str, used: set[str], last: dict[str, int]) -> str:
+    n = last.get(base, 1)
+    name = base if n == 1 else _numbered(base, n)
+    while name in used:
+        n += 1
+        name = _numbered(base, n)
+    last[base] = n
+    used.add(name)
+    return name
+
+
+def _numbered(base: str, n: int) -> str:
+    return f"{base[: NAME_MAX - len(str(n)) - 1]}-{n}"
 
 
 def slug(text: str) -> str:

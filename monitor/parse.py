@@ -86,6 +86,8 @@ def parse_feed(
     if not body.strip():
         raise ParseError(f"{url}: empty body, not an RSS or Atom feed")
     root = _xml_root(body)
+    if root is None and (repaired := _utf8_repaired(body)) is not body:
+        body, root = repaired, _xml_root(repaired)
     if root is None:
         return _parse_whole(body, url, skip, caps)
     name = local_name(root)
@@ -308,6 +310,28 @@ def _skip_markup(head: str, start: int) -> int | None:
 def _after(head: str, token: str, start: int) -> int:
     found = head.find(token, start)
     return -1 if found < 0 else found + len(token)
+
+
+def _utf8_repaired(body: bytes) -> bytes:
+    """A UTF-8 feed (declared, or by XML's default) with some invalid bytes, those bytes made
+    U+FFFD; ``body`` itself otherwise. lxml refuses such a feed and feedparser then falls back
+    to windows-1252, which turned every "é" of it into "Ã©". A body with no valid UTF-8
+    beyond ASCII is a single-byte feed mislabelled as UTF-8: that fallback reads it right."""
+    declared = _XML_ENCODING.match(body[:200])
+    if body.startswith(_UTF16_BOMS) or (declared and declared.group(1).lower() not in _UTF8):
+        return body
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", errors="replace")
+        return text.encode("utf-8") if _DECODED_NON_ASCII.search(text) else body
+    return body
+
+
+_XML_ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)")
+_UTF8 = (b"utf-8", b"utf8")
+_DECODED_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _decode_head(head: bytes) -> str:

@@ -179,6 +179,8 @@ def _decode(name: str, definition: str) -> SourceConfig:
         record = json.loads(definition)
     except ValueError as exc:
         raise ConfigError(f"not valid JSON: {exc}", key=f"source {name!r} in Redis") from None
+    except RecursionError:
+        raise ConfigError("JSON nested too deeply", key=f"source {name!r} in Redis") from None
     if not isinstance(record, dict):
         raise ConfigError("must be a JSON object", key=f"source {name!r} in Redis")
     return source_from_record(name, record)

@@ -42,6 +42,10 @@ _QUOTES = str.maketrans(
         "\u200d": "",
         "\ufeff": "",
         "\u00ad": "",
+        # NUL and the other C0 controls (and DEL) are no text: a feed's &#0; or raw \x01 went
+        # into alerts. Tab, newline, VT, FF and CR stay: the whitespace rules below make them
+        # a space or a line break, so words on either side stay apart.
+        **{chr(c): None for c in [*range(0x09), *range(0x0E, 0x20), 0x7F]},
     }
 )
 _SPACES = re.compile(r"[ \t\f\v\r]{2,}|[\t\f\v\r]")  # only runs that change
@@ -61,7 +65,8 @@ _NUMBER = re.compile(r"\d")
 
 
 def normalize(text: str) -> str:
-    """NFKC, straight quotes, one dash form, no relative-time labels, collapsed whitespace."""
+    """NFKC, straight quotes, one dash form, no control characters, no relative-time labels,
+    collapsed whitespace."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     lowered = text.lower()
     if (

@@ -1,5 +1,5 @@
 """A webhook receiver for tests: a real HTTP server on 127.0.0.1 in a thread, recording every
-POST; it can be told to fail the next deliveries (HTTP 503)."""
+POST; it can be told to fail the next deliveries (HTTP 503) or to redirect a path."""
 
 from __future__ import annotations
 
@@ -15,28 +15,39 @@ import pytest
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One POST: its path, headers, JSON body and the status it was answered with."""
+    """One request: its path, headers, JSON body (None for a GET), the status it was answered
+    with and its method."""
 
     path: str
     headers: dict[str, str]
     body: Any
     status: int
+    method: str = "POST"
 
 
 class Receiver:
-    """Records POSTs; answers 503 to the next ``failing`` of them, 200 to the rest."""
+    """Records POSTs; answers 503 to the next ``failing`` of them, a redirect on a path told
+    to, 200 to the rest. A GET (a redirected POST turned into one) is recorded too."""
 
     def __init__(self) -> None:
         self.deliveries: list[Delivery] = []
         self.failing = 0
+        self.redirects: dict[str, tuple[int, str]] = {}
         self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                status = receiver._record(self.path, dict(self.headers), data)
+                self._answer(receiver._record(self.path, dict(self.headers), data))
+
+            def do_GET(self) -> None:
+                self._answer(receiver._record(self.path, dict(self.headers), None))
+
+            def _answer(self, status: int) -> None:
                 self.send_response(status)
+                if status in range(300, 400):
+                    self.send_header("Location", receiver.redirects[self.path][1])
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -54,24 +65,40 @@ class Receiver:
         with self._lock:
             self.failing = count
 
-    def ok(self) -> list[Delivery]:
-        """The deliveries answered 200."""
+    def redirect(self, path: str, status: int, location: str) -> None:
+        """Answer every request for ``path`` with ``status`` and this Location."""
         with self._lock:
-            return [d for d in self.deliveries if d.status == 200]
+            self.redirects[path] = (status, location)
+
+    def ok(self) -> list[Delivery]:
+        """The POSTs answered 200."""
+        with self._lock:
+            return [d for d in self.deliveries if d.status == 200 and d.method == "POST"]
 
     def failed(self) -> int:
         with self._lock:
             return sum(1 for d in self.deliveries if d.status != 200)
 
-    def _record(self, path: str, headers: dict[str, str], data: bytes) -> int:
-        try:
-            body = json.loads(data)
-        except ValueError:
-            body = data.decode("utf-8", "replace")
+    def to(self, path: str) -> list[Delivery]:
+        """Every request for ``path``, whatever it was answered."""
         with self._lock:
-            status = 503 if self.failing > 0 else 200
-            self.failing = max(0, self.failing - 1)
-            self.deliveries.append(Delivery(path, headers, body, status))
+            return [d for d in self.deliveries if d.path == path]
+
+    def _record(self, path: str, headers: dict[str, str], data: bytes | None) -> int:
+        body: Any = None  # a GET
+        if data is not None:
+            try:
+                body = json.loads(data)
+            except ValueError:
+                body = data.decode("utf-8", "replace")
+        with self._lock:
+            if path in self.redirects:
+                status = self.redirects[path][0]
+            else:
+                status = 503 if self.failing > 0 else 200
+                self.failing = max(0, self.failing - 1)
+            method = "GET" if data is None else "POST"
+            self.deliveries.append(Delivery(path, headers, body, status, method))
         return status
 
 

@@ -304,3 +304,43 @@ def test_sources_list_and_config_check_align_their_columns(
         "wire-long  feed  https://d.example/     every 3600s  (cli)\n"
         "x          feed  https://c.example/rss  every 3600s  (cli)\n"
     )
+
+
+def test_sources_add_and_config_check_refuse_a_url_the_fetcher_cannot_read(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    """``sources add`` printed "watching js: javascript:alert(1)" and stored it."""
+    from tests.test_config import BAD_URLS
+
+    config = tmp_path / "m.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    for url, reason in [(u, r) for u, r in BAD_URLS if "\x00" not in u]:  # argv holds no NUL
+        got = newsmon(newsmon_cmd, "sources", "add", "js", url, "--config", str(config), env=env)
+        assert got.returncode == 2, (url, got.stdout)
+        assert "config error: url: " in got.stderr and reason in got.stderr, (url, got.stderr)
+    listed = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
+    assert listed.stdout == ""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[sources]]\nname = "a"\nurl = "https://x.example/a"\n'
+        '[[sources]]\nname = "b"\nurl = "/var/feeds/b.xml"\n'
+        '[[sources]]\nname = "js"\nurl = "javascript:alert(1)"\n'
+    )
+    refused = newsmon(newsmon_cmd, "config", "check", "--config", str(bad))
+    assert refused.returncode == 2, refused.stdout
+    assert "sources[2].url: must be http://, https://, file:// or a path, not javascript:" in (
+        refused.stderr
+    )
+
+
+def test_config_check_and_run_exit_2_on_a_toml_nested_past_the_stack(
+    newsmon_cmd: list[str], tmp_path: Path
+) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    for command in (["config", "check"], ["run", "--once"]):
+        got = newsmon(newsmon_cmd, *command, "--config", str(deep))
+        assert got.returncode == 2, (command, got.stderr[-500:])
+        assert f"not valid TOML: nested too deeply ({deep})" in got.stderr
+        assert "Traceback" not in got.stderr

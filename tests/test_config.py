@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -173,3 +174,67 @@ def test_a_config_source_read_back_from_its_stored_record_is_itself(tmp_path: Pa
     for source in load_config(path).sources:
         stored = source_record(source, "config")
         assert sources._decode(source.name, stored) == source
+
+
+BAD_URLS = [
+    ("javascript:alert(1)", "not javascript:"),
+    ("data:text/html,<b>x</b>", "not data:"),
+    ("//x.example/feed", "has no scheme"),
+    ("http://", "needs a host"),
+    ("http:/x.example/feed", "needs a host"),
+    ("http://[::1", "not a valid URL: Invalid IPv6 URL"),
+    ("http://a b/", "'a b' is not a host name"),
+    ("http://x.example:99999/", "Port out of range"),
+    ("file://elsewhere/etc/passwd", "no other host than localhost"),
+    ("https://x.example/\x00feed", "control characters"),
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), BAD_URLS)
+def test_a_source_url_the_fetcher_cannot_read_is_refused_naming_the_key(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    """These passed (a javascript: URL was watched, and failed at every poll)."""
+    first = "[[sources]]\nname = 'a'\nurl = 'https://x.example/a'\n" * 2
+    first = first.replace("name = 'a'", "name = 'b'", 1)
+    path = write(tmp_path, f"{first}[[sources]]\nname = 'c'\nurl = {json.dumps(url)}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    assert str(err.value).startswith("sources[2].url: ") and reason in str(err.value)
+    assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x.example/feed?a=1&b=2#f",
+        "HTTP://X.EXAMPLE",
+        "https://user:pw@x.example:8443/f",
+        "http://[::1]:8080/feed",
+        "http://127.0.0.1/feed",
+        "http://例え.jp/feed",
+        "http://a_b.example/feed",
+        "https://x.example/a b",
+        "file:///var/feeds/a.xml",
+        "file://localhost/var/feeds/a.xml",
+        "/var/feeds/a.xml",
+        "feeds/a b.xml",
+    ],
+)
+def test_every_form_the_docs_allow_is_taken(tmp_path: Path, url: str) -> None:
+    path = write(tmp_path, f"[[sources]]\nname = 'a'\nurl = {json.dumps(url)}\n")
+    assert load_config(path, env={}).sources[0].url == url
+
+
+def test_a_forward_webhook_needs_a_host(tmp_path: Path) -> None:
+    path = write(tmp_path, "[[forward]]\nname = 'desk'\nwebhook = 'https://'\n")
+    with pytest.raises(ConfigError, match=r"^forward\[0\]\.webhook: needs a host"):
+        load_config(path, env={})
+
+
+def test_a_toml_nested_past_the_stack_is_refused_naming_the_file(tmp_path: Path) -> None:
+    """tomllib recursed into 5,000 nested arrays: RecursionError, a traceback and exit 1."""
+    path = write(tmp_path, "a = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="not valid TOML: nested too deeply") as err:
+        load_config(path, env={})
+    assert str(path) in str(err.value)

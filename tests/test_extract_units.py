@@ -91,3 +91,19 @@ def test_pages_without_blocks(body: str | bytes) -> None:
 
 def test_page_url_defaults_to_the_fetched_url() -> None:
     assert extract_page("<html><body><p>x</p></body></html>", URL).url == URL
+
+
+def test_a_json_ld_script_nested_past_the_stack_costs_only_that_script() -> None:
+    """json.loads raised RecursionError, which took the page's other JSON-LD with it."""
+    deep = "[" * 100_000 + "]" * 100_000
+    sane = (
+        '{"@type":"LiveBlogPosting","headline":"Live","liveBlogUpdate":[{"@type":"BlogPosting",'
+        '"@id":"https://live.example.test/story#block-1","headline":"Troops move",'
+        '"articleBody":"Troops moved at dawn."}]}'
+    )
+    html = (
+        f'<html><head><script type="application/ld+json">{deep}</script>'
+        f'<script type="application/ld+json">{sane}</script></head><body></body></html>'
+    )
+    page = extract_page(html, URL, "text/html")
+    assert [(b.text, b.extractor) for b in page.blocks] == [("Troops moved at dawn.", "jsonld")]

@@ -3,14 +3,20 @@ webhook receiver that fails, Apprise's own json:// scheme, SIGKILLs and a shared
 
 from __future__ import annotations
 
+import asyncio
+import json
 import signal
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
-from monitor.forward import message
+from monitor.forward import DeliveryError, Forwarder, Route, Webhook, message
+from monitor.store import Store
 from tests.desk import Desk
 from tests.httpserver import LocalHTTPServer
 from tests.receiver import Receiver
@@ -190,3 +196,79 @@ def test_forward_refuses_bad_input_naming_the_option(
     for extra, expected in cases:
         done = newsmon.run("forward", *extra, timeout=60)
         assert done.returncode == 2 and expected in done.stderr, (extra, done.stderr)
+
+
+ALERT: dict[str, Any] = {"id": "a1", "type": "item.new", "source": "s", "terms": []}
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+async def forward_one(store: Store, url: str, done: Callable[[], bool]) -> Forwarder:
+    """One alert in the stream, a forwarder on a webhook at ``url`` until ``done()``."""
+    await store.redis.xadd(store.keys.stream, {"alert": json.dumps(ALERT)})
+    async with aiohttp.ClientSession() as session:
+        route = Route("desk", [Webhook(url, session, {"X-Secret": "s3"})], lambda _: True)
+        forwarder = Forwarder(store, route, name="test")
+        await forwarder.consumer.join("0")
+        task = asyncio.create_task(forwarder.run(count=1))
+        await until(lambda: done() or task.done(), "the deliveries")
+        forwarder.stop()
+        await task
+    return forwarder
+
+
+@pytest.mark.parametrize("status", [301, 302, 303])
+async def test_a_webhook_answering_301_302_303_leaves_the_alert_pending(
+    store: Store, receiver: Receiver, status: int
+) -> None:
+    """aiohttp would follow these as a bodiless GET, whose 2xx acknowledged a lost alert."""
+    receiver.redirect("/hook", status, "/moved")
+    forwarder = await forward_one(store, receiver.url(), lambda: len(receiver.to("/hook")) >= 2)
+    assert forwarder.route.delivered == 0
+    assert receiver.to("/moved") == []
+    pending = await store.redis.xpending(store.keys.stream, "desk")
+    assert pending["pending"] == 1  # not acknowledged: retried until the URL is fixed
+
+
+@pytest.mark.parametrize("status", [307, 308])
+async def test_a_webhook_answering_307_308_gets_the_same_post_at_the_location(
+    store: Store, receiver: Receiver, status: int
+) -> None:
+    receiver.redirect("/hook", status, receiver.url("/final"))
+    forwarder = await forward_one(store, receiver.url(), lambda: bool(receiver.ok()))
+    assert forwarder.route.delivered == 1
+    [post] = receiver.to("/final")
+    assert (post.method, post.body) == ("POST", ALERT)
+    assert (post.headers["X-Secret"], post.headers["Idempotency-Key"]) == ("s3", "a1")
+    assert len(receiver.to("/hook")) == 1
+    assert (await store.redis.xpending(store.keys.stream, "desk"))["pending"] == 0
+
+
+async def test_a_refused_redirect_names_the_status_and_the_location(receiver: Receiver) -> None:
+    receiver.redirect("/hook", 302, "/moved")
+    receiver.redirect("/loop", 307, "/loop")
+    receiver.redirect("/nowhere", 308, "ftp://x.example/")
+    async with aiohttp.ClientSession() as session:
+        cases = [
+            ("/hook", "HTTP 302 Found, Location: /moved (not followed: only 307 and 308"),
+            ("/loop", "more than 5 redirects"),
+            ("/nowhere", "Location: ftp://x.example/ (not followed: not an http(s) URL)"),
+        ]
+        for path, expected in cases:
+            with pytest.raises(DeliveryError) as refused:
+                await Webhook(receiver.url(path), session).deliver(ALERT)
+            assert expected in str(refused.value)
+    assert len(receiver.to("/loop")) == 6  # the first POST and five hops
+
+
+async def test_a_stream_entry_nested_past_the_stack_is_skipped_not_a_crash(store: Store) -> None:
+    consumer = store.consumer("desk", "test")
+    await consumer.join("0")
+    await store.redis.xadd(store.keys.stream, {"alert": "[" * 100_000 + "]" * 100_000})
+    [entry] = await consumer.read(1000, count=1)
+    assert (entry.alert, entry.problem) == (None, "JSON nested too deeply")

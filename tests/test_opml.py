@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import pytest
 
+from monitor import opml
 from monitor.errors import ConfigError
 from monitor.opml import Outline, Subscription, names_for, read_opml, slug, write_opml
 from tests.test_cli import newsmon
@@ -77,6 +82,50 @@ def test_a_broken_file_is_refused_naming_it(data: bytes, message: str) -> None:
     assert "broken.opml" in str(caught.value)
 
 
+def lines_run_in_opml(call: Callable[[], Any]) -> int:
+    """How many lines of monitor/opml.py ``call`` runs: work counted, not timed."""
+    count = 0
+
+    def trace(frame: Any, event: str, _arg: Any) -> Any:
+        nonlocal count
+        if frame.f_code.co_filename != opml.__file__:
+            return None
+        count += event == "line"
+        return trace
+
+    sys.settrace(trace)
+    try:
+        call()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def same_titles(count: int, title: str = "Same") -> list[Outline]:
+    return [Outline(title, f"https://x.example/{i}.xml") for i in range(count)]
+
+
+def test_naming_repeated_titles_is_linear_work() -> None:
+    """Each repeat tried every suffix from -2 up: 20,000 "Same" took 110 s of CPU."""
+    small = lines_run_in_opml(lambda: names_for(same_titles(500)))
+    large = lines_run_in_opml(lambda: names_for(same_titles(2000)))
+    assert large < 4.5 * small, (small, large)  # quadratic work would be about 16 times
+    names = names_for(same_titles(20_000), taken=["same-3"])
+    assert names[:4] == ["same", "same-2", "same-4", "same-5"]
+    assert names[-1] == "same-20001" and len(set(names)) == 20_000
+    mixed = names_for([Outline("Same 2", "https://x.example/a"), *same_titles(3)])
+    assert mixed == ["same-2", "same", "same-3", "same-4"]
+
+
+def test_a_file_over_the_outline_cap_is_refused_naming_it() -> None:
+    many = '<outline text="x" xmlUrl="https://x.example/f"/>' * (opml.MAX_OUTLINES + 1)
+    with pytest.raises(ConfigError, match="more than 50,000 outlines") as caught:
+        read_opml(f"<opml><body>{many}</body></opml>".encode(), "huge.opml")
+    assert "huge.opml" in str(caught.value)
+    just = many[: -len('<outline text="x" xmlUrl="https://x.example/f"/>')]
+    assert len(read_opml(f"<opml><body>{just}</body></opml>".encode(), "big.opml")) == 50_000
+
+
 def test_what_is_written_reads_back_the_same() -> None:
     subs = [
         Subscription("wire", "https://x.example/feed?a=1&b=2", "feed"),
@@ -138,6 +187,58 @@ def test_import_of_a_bad_outline_stores_nothing(
     )
     got = newsmon(newsmon_cmd, "sources", "import", str(bad), "--config", str(config), env=env)
     assert got.returncode == 2
-    assert "outline 'Old FTP'.url" in got.stderr and "bad.opml" in got.stderr
+    assert "outline 2 (title 'Old FTP').url: must be http" in got.stderr
+    assert "bad.opml" in got.stderr
     rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
     assert rows.stdout == ""
+
+
+def opml_file(tmp_path: Path, *outlines: tuple[str, str]) -> Path:
+    body = "".join(
+        f"<outline text={quoteattr(title)} xmlUrl={quoteattr(url)}/>" for title, url in outlines
+    )
+    path = tmp_path / "in.opml"
+    path.write_text(f'<opml version="2.0"><body><outline text="folder">{body}</outline></body>'
+                    "</opml>")  # fmt: skip
+    return path
+
+
+def test_import_refuses_a_url_the_fetcher_cannot_read_naming_the_outline(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    """An outline's javascript: URL was imported ("watching js: javascript:alert(1)")."""
+    from tests.test_config import BAD_URLS
+
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    config = tmp_path / "m.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    for url, reason in [(u, r) for u, r in BAD_URLS if "\x00" not in u]:  # XML holds no NUL
+        path = opml_file(tmp_path, ("ok", "https://x.example/a"), ("x", url))
+        got = newsmon(newsmon_cmd, "sources", "import", str(path), "--config", str(config),
+                      "--allow-files", env=env)  # fmt: skip
+        assert got.returncode == 2, (url, got.stdout)
+        assert "outline 3 (title 'x').url: " in got.stderr and reason in got.stderr, got.stderr
+    rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
+    assert rows.stdout == ""
+
+
+def test_a_local_file_in_an_opml_file_is_watched_only_with_allow_files(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    """An OPML file could make newsmon read /etc/passwd without a word."""
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    config = tmp_path / "m.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    for local in ("file:///etc/passwd", "/etc/passwd"):
+        path = opml_file(tmp_path, ("ok", "https://x.example/a"), ("Secrets", local))
+        got = newsmon(newsmon_cmd, "sources", "import", str(path), "--config", str(config),
+                      env=env)  # fmt: skip
+        assert got.returncode == 2, got.stdout
+        assert "outline 3 (title 'Secrets').url: a local file" in got.stderr
+        assert "--allow-files" in got.stderr and str(path) in got.stderr
+    rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
+    assert rows.stdout == ""
+    allowed = newsmon(newsmon_cmd, "sources", "import", str(path), "--config", str(config),
+                      "--allow-files", env=env)  # fmt: skip
+    assert allowed.returncode == 0, allowed.stderr
+    assert "watching secrets: /etc/passwd" in allowed.stdout

@@ -257,3 +257,37 @@ async def test_a_permanent_redirect_is_followed_from_then_on(
     http_server.put("/elsewhere.xml", rss([ITEM_B]))
     await poll(store, edited)  # the definition changed: its own URL again
     assert len(http_server.requests_for("/elsewhere.xml")) == 1
+
+
+async def test_invalid_utf8_and_control_characters_in_a_feed_reach_no_alert(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    """lxml refused the feed for its one bad byte, feedparser then read it as windows-1252
+    ("Café" became "CafÃ©"), and a NUL (raw or &#0;) stayed in the alert's text."""
+    http_server.put("/feed.xml", rss([ITEM_A]))
+    source = SourceConfig("world", http_server.url("/feed.xml"))
+    assert (await poll(store, source)).status == "baseline"
+    item = ("c", "Café \x00sanctions", "Ministers — agreed &#0;new\x01 sanctions.\x7f")
+    body = rss([item, ITEM_A]).encode("utf-8").replace(b"Ministers", b"Minis\xffters")
+    http_server.put("/feed.xml", body)
+    assert (await poll(store, source)).alerts == 1
+    (alert,) = await stream(store)
+    assert alert["item"]["title"] == "Café sanctions"
+    assert alert["item"]["text"].endswith("Minis\ufffdters - agreed \ufffdnew sanctions.")
+    every = json.dumps(alert, ensure_ascii=False)  # &#0; is U+FFFD, as HTML reads it
+    assert "Ã" not in every and not any(c in every for c in "\x00\x01\x7f")
+
+
+async def test_a_bad_byte_in_a_utf8_feed_is_a_replacement_character_not_mojibake(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    http_server.put("/feed.xml", rss([ITEM_A]))
+    source = SourceConfig("world", http_server.url("/feed.xml"))
+    assert (await poll(store, source)).status == "baseline"
+    item = ("c", "Café sanctions", "Ministers — agreed new sanctions.")
+    body = rss([item, ITEM_A]).encode("utf-8").replace(b"Ministers", b"Minis\xffters")
+    http_server.put("/feed.xml", body)
+    assert (await poll(store, source)).alerts == 1
+    (alert,) = await stream(store)
+    assert alert["item"]["title"] == "Café sanctions"
+    assert alert["item"]["text"].endswith("Minis\ufffdters - agreed new sanctions.")

@@ -30,7 +30,7 @@ async def import_opml(args: argparse.Namespace) -> int:
         fresh = list({o.url: o for o in outlines if o.url not in known}.values())
         names = opml.names_for(fresh, taken=[item.name for item in listed])
         pairs = _tracked(list(zip(fresh, names, strict=True)), f"importing {where}")
-        new = [_from_outline(o, name, where) for o, name in pairs]
+        new = [_from_outline(o, name, where, args.allow_files) for o, name in pairs]
         await sources.add_many(store, new, "opml")
     for source in new:
         print(f"watching {source.name}: {source.url}")
@@ -49,11 +49,13 @@ def _tracked(pairs: list[tuple[opml.Outline, str]], what: str) -> list[tuple[opm
     return list(track(pairs, description=what, transient=True))
 
 
-def _from_outline(outline: opml.Outline, name: str, where: str) -> SourceConfig:
+def _from_outline(outline: opml.Outline, name: str, where: str, files: bool) -> SourceConfig:
+    """The outline as a source; a local file only if --allow-files: an OPML file comes from
+    elsewhere, and a feed reader's list never names /etc/passwd for a good reason."""
     table: dict[str, Any] = {"name": name, "url": outline.url, "kind": outline.kind}
     if outline.interval is not None:
         table["interval"] = outline.interval
-    return source_from_table(table, f"outline {outline.title or outline.url!r}", where)
+    return source_from_table(table, outline.label, where, local=files)
 
 
 async def export_opml(args: argparse.Namespace) -> int:

@@ -169,6 +169,11 @@ def _sources(sub: Any, common: argparse.ArgumentParser) -> None:
         switch.set_defaults(handler=f"sources:{action}")
     imports = ssub.add_parser("import", parents=[common], help="watch the feeds of an OPML file")
     imports.add_argument("file", help="an OPML file, as feed readers export them")
+    imports.add_argument(
+        "--allow-files",
+        action="store_true",
+        help="also watch outlines that name a local file (file:// or a path)",
+    )
     imports.set_defaults(handler="opml:import_opml")
     export = ssub.add_parser("export", parents=[common], help="print the sources as OPML")
     export.add_argument("--output", "-o", help="write to this file instead")

@@ -71,6 +71,8 @@ def _load(raw: str) -> Any:
     text = _WRAPPERS.sub("", raw).strip()
     try:
         return json.loads(text, strict=False)  # strict=False: raw newlines in strings
+    except RecursionError:
+        return None  # nested past Python's stack (a hostile page): this script, not the page
     except ValueError:
         pass
     # A whole script HTML-escaped ({&quot;headline&quot;: …}) reads as JSON once unescaped.

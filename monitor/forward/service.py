@@ -4,7 +4,9 @@ An entry is acknowledged only after every target took it. A target that fails is
 backoff (doubling to ``MAX_BACKOFF``) while the entry's idle time is reset, so no other
 forwarder of the group reclaims it meanwhile; one that is dead for good leaves the entry
 pending, and a live forwarder reclaims it after ``claim_idle``. What a target already took is
-recorded first, so a redelivery after a crash skips it: nothing is lost or sent twice.
+recorded first, so a redelivery after a crash skips it. Nothing is lost, but delivery is
+at-least-once: a target that took an alert just before a crash (or answered after the timeout)
+gets it again, with the same ``Idempotency-Key`` to deduplicate on.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import json
 from typing import Any, Protocol
 
 import aiohttp
+from yarl import URL
 
 from monitor.errors import ConfigError, NewsmonError
 from monitor.redisurl import redact
@@ -28,7 +29,13 @@ class Target(Protocol):
 
 
 class Webhook:
-    """An HTTP POST of the alert as JSON; any 2xx is success."""
+    """An HTTP POST of the alert as JSON; any 2xx is success.
+
+    Redirects are followed only when they keep the method and the body (307, 308), up to
+    ``MAX_HOPS`` and never from https to http. A 301, 302 or 303 would turn the POST into a
+    bodiless GET whose 2xx says nothing about the alert, so it is a failed delivery (retried,
+    the alert pending) naming the status and the Location, for whoever fixes the URL.
+    """
 
     def __init__(
         self,
@@ -48,14 +55,54 @@ class Webhook:
             **self.headers,
         }
         body = json.dumps(alert, ensure_ascii=False).encode()
+        url = URL(self.url)
+        for _ in range(MAX_HOPS + 1):
+            status, reason, location = await self._post(url, body, headers)
+            if 200 <= status < 300:
+                return
+            url = self._redirected(url, status, reason, location)
+        raise DeliveryError(f"{self.name}: more than {MAX_HOPS} redirects")
+
+    async def _post(
+        self, url: URL, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, str, str | None]:
+        """One POST, not following redirects: the status, its reason and any Location."""
         try:
             async with self.session.post(
-                self.url, data=body, headers=headers, timeout=self.timeout
+                url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
             ) as response:
-                if not 200 <= response.status < 300:
-                    raise DeliveryError(f"{self.name}: HTTP {response.status} {response.reason}")
+                return response.status, response.reason or "", response.headers.get("Location")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"{self.name}: {exc or type(exc).__name__}") from None
+
+    def _redirected(self, url: URL, status: int, reason: str, location: str | None) -> URL:
+        """Where a 307/308 sends the POST next; DeliveryError for any other answer."""
+        answer = f"{self.name}: HTTP {status} {reason}".rstrip()
+        if not 300 <= status < 400:
+            raise DeliveryError(answer)
+        moved = f"{answer}, Location: {redact(location or '(none)')}"
+        if status not in KEEP_BODY:
+            raise DeliveryError(f"{moved} (not followed: only 307 and 308 keep a POST's body)")
+        target = _join(url, location)
+        if target is None or target.scheme not in ("http", "https"):
+            raise DeliveryError(f"{moved} (not followed: not an http(s) URL)")
+        if url.scheme == "https" and target.scheme == "http":
+            raise DeliveryError(f"{moved} (not followed: from https to http)")
+        return target
+
+
+MAX_HOPS = 5
+KEEP_BODY = (307, 308)  # RFC 9110 15.4.8-9: the method and the body stay the same
+
+
+def _join(base: URL, location: str | None) -> URL | None:
+    """The Location resolved against the URL it came from, or None if there is none."""
+    if not location:
+        return None
+    try:
+        return base.join(URL(location))
+    except ValueError:
+        return None
 
 
 class AppriseTarget:
