@@ -54,11 +54,24 @@ class Found:
     states: list[DocState] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     hits: dict[str, dict[str, TermHits]] = field(default_factory=dict)  # by block hash
+    limited: set[str] = field(default_factory=set)  # keywords that reached their work limit
+
+
+def _noting_limits(hits: Hits, found: Found) -> Hits:
+    """``hits``, noting in ``found`` the keywords that reached the work limit on a block."""
+
+    def noted(block: BlockState) -> dict[str, TermHits]:
+        got = hits(block)
+        found.limited.update(q.name for q in getattr(got, "limited", ()))
+        return got
+
+    return noted
 
 
 def detect(job: Job, hits: Hits) -> Found:
     """Diff each document against its previous state and build the alerts of its changes."""
     found = Found()
+    hits = _noting_limits(hits, found)
     for doc in job.documents:
         before = job.prev.get(doc.id) or job.known.get(doc.id)
         silent = job.baseline or (job.new_is_baseline and before is None)

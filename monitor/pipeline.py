@@ -70,6 +70,7 @@ class PollResult:
     unread: int = 0  # feed items past the cap of items looked at (``max_items``)
     deferred: int = 0  # new or changed feed items past ``max_alerts``: for the next poll
     duplicates: int = 0  # feed items sharing an identity with an earlier one (one document)
+    limited: tuple[str, ...] = ()  # keywords that reached their work limit on some block
 
 
 Plan = Callable[[SourceConfig, Lease, "PollResult"], Next]  # a poll's outcome → next due
@@ -179,7 +180,7 @@ class Poller:
             error, retry = gathered.error, gathered.retry_after
             return await self._failed(source, lease, state, gathered.status, error, retry)
         work, result = gathered
-        result = replace(result, alerts=len(work.alerts))
+        result = replace(result, alerts=len(work.alerts), limited=tuple(sorted(work.limited)))
         if not await self._commit(source, lease, work, result):
             return replace(result, status="lease_lost", alerts=0)
         return result
@@ -353,6 +354,7 @@ class Poller:
         found = await self._detect(job)
         work.states += found.states
         work.alerts += found.alerts
+        work.limited |= found.limited
 
     async def _detect(self, job: Job) -> Found:
         """Diff and match on the event loop when the texts are small, else in the worker pool
@@ -409,6 +411,7 @@ class _Work:
     cleared: list[str] = field(default_factory=list)
     pending: Pending | None = None  # a cheap baseline's body to keep
     forget_pending: bool = False
+    limited: set[str] = field(default_factory=set)  # keywords past their work limit
 
 
 _Outcome = tuple[_Work, PollResult]  # what a poll will commit, and its result
@@ -458,6 +461,8 @@ def _log(result: PollResult) -> None:
         extra |= {"failures": result.failures, "failure_class": result.failure_class}
     capped = {"unread": result.unread, "deferred": result.deferred}
     extra |= {k: v for k, v in (capped | {"duplicates": result.duplicates}).items() if v}
+    if result.limited:  # those keywords count as not matching there (docs/queries.md)
+        extra["keywords_limited"] = list(result.limited)
     level(
         "poll",
         source=result.source,

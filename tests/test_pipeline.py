@@ -18,12 +18,11 @@ from tests.feeds import liveblog, rss
 from tests.httpserver import LocalHTTPServer
 from tests.test_alerts import SCHEMA
 
-MATCHER = Matcher(
-    [
-        KeywordSpec("sanctions", "sanction*"),
-        KeywordSpec("pullback", 'troop* NEAR/6 (withdraw OR "pull back")'),
-    ]
+MATCHER_SPECS = (
+    KeywordSpec("sanctions", "sanction*"),
+    KeywordSpec("pullback", 'troop* NEAR/6 (withdraw OR "pull back")'),
 )
+MATCHER = Matcher(MATCHER_SPECS)
 ITEM_A = ("a", "Talks in Geneva", "Diplomats met for a third day.")
 ITEM_B = ("b", "EU readies sanctions", "Ministers agreed new sanctions on Tuesday.")
 UPD_1 = ("u1", "2022-02-15T09:00:00Z", "Markets steady", "European stocks opened flat.")
@@ -291,3 +290,25 @@ async def test_a_bad_byte_in_a_utf8_feed_is_a_replacement_character_not_mojibake
     (alert,) = await stream(store)
     assert alert["item"]["title"] == "Café sanctions"
     assert alert["item"]["text"].endswith("Minis\ufffdters - agreed new sanctions.")
+
+
+async def test_a_keyword_past_its_work_limit_is_reported_by_the_poll(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    """A query that reaches the matcher's work limit on a block is named in the poll's result
+    (and so its log line), while the other keywords match as usual."""
+    matcher = Matcher(
+        [KeywordSpec("chain", "troop* NEAR/50 troop* NEAR/50 troop*"), MATCHER_SPECS[0]],
+        work_limit=50,
+    )
+    http_server.put("/live", liveblog([UPD_1]), "text/html; charset=utf-8")
+    source = SourceConfig("live", http_server.url("/live"), kind="page")
+    async with Fetcher(timeout=5) as fetcher:
+        poller = Poller(store, fetcher, lambda: matcher)
+        assert (await poller.poll(source)).limited == ()
+        flood = ("u9", "2022-02-15T11:00:00Z", "Troops and sanctions", "troops " * 300)
+        http_server.put("/live", liveblog([flood, UPD_1]), "text/html; charset=utf-8")
+        result = await poller.poll(source)
+    assert (result.status, result.limited) == ("changed", ("chain",))
+    (alert,) = await stream(store)
+    assert [t["name"] for t in alert["terms"]] == ["sanctions"]
