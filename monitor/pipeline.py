@@ -71,6 +71,7 @@ class PollResult:
     deferred: int = 0  # new or changed feed items past ``max_alerts``: for the next poll
     duplicates: int = 0  # feed items sharing an identity with an earlier one (one document)
     limited: tuple[str, ...] = ()  # keywords that reached their work limit on some block
+    postponed: Next | None = None  # the next poll, when the failure policy moved it
 
 
 Plan = Callable[[SourceConfig, Lease, "PollResult"], Next]  # a poll's outcome → next due
@@ -183,7 +184,7 @@ class Poller:
         result = replace(result, alerts=len(work.alerts), limited=tuple(sorted(work.limited)))
         if not await self._commit(source, lease, work, result):
             return replace(result, status="lease_lost", alerts=0)
-        return result
+        return replace(result, postponed=work.postponed)
 
     async def _gather(self, source: SourceConfig, state: SourceState) -> Failed | _Outcome:
         """Everything a poll does before its commit: what it will commit, or a failed fetch."""
@@ -218,6 +219,7 @@ class Poller:
             planned = self.plan(source, lease, result)
             due = planned.due
             work.fields["next_reason"] = planned.reason
+            work.postponed = planned if planned.reason != "interval" else None
         commit = Commit(
             source.name,
             work.states,
@@ -390,11 +392,12 @@ class Poller:
             source.name, "failed", status, error=error, retry_after=retry_after,
             failures=failures, failure_class=klass,
         )  # fmt: skip
+        work = _Work(fields=fields)
         try:
-            await self._commit(source, lease, _Work(fields=fields), result)
+            await self._commit(source, lease, work, result)
         except StoreError as exc:
             error = f"{error}; and the failure could not be recorded: {exc}"
-        return replace(result, error=error)
+        return replace(result, error=error, postponed=work.postponed)
 
     def _ok_fields(self, status: str, http: int) -> dict[str, str]:
         now = iso(self.clock())
@@ -412,6 +415,7 @@ class _Work:
     pending: Pending | None = None  # a cheap baseline's body to keep
     forget_pending: bool = False
     limited: set[str] = field(default_factory=set)  # keywords past their work limit
+    postponed: Next | None = None  # set by the commit when the policy moved the next poll
 
 
 _Outcome = tuple[_Work, PollResult]  # what a poll will commit, and its result
@@ -453,6 +457,10 @@ def _validator_fields(v: Validators) -> dict[str, str]:
     return {k: value for k, value in _validator_pairs(v) if value is not None}
 
 
+def _iso_ms(ms: float) -> str:
+    return iso(datetime.fromtimestamp(ms / 1000, UTC))
+
+
 def _log(result: PollResult) -> None:
     """The one canonical log line of a poll."""
     level = log.warning if result.status == "failed" else log.info
@@ -461,6 +469,11 @@ def _log(result: PollResult) -> None:
         extra |= {"failures": result.failures, "failure_class": result.failure_class}
     capped = {"unread": result.unread, "deferred": result.deferred}
     extra |= {k: v for k, v in (capped | {"duplicates": result.duplicates}).items() if v}
+    if result.postponed is not None:  # said here, so it follows from the outcome it names
+        extra |= {
+            "next_poll": _iso_ms(result.postponed.due),
+            "next_reason": result.postponed.reason,
+        }
     if result.limited:  # those keywords count as not matching there (docs/queries.md)
         extra["keywords_limited"] = list(result.limited)
     level(

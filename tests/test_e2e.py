@@ -235,6 +235,9 @@ def test_keyword_added_while_the_daemon_runs(
         daemon.wait(timeout=30)
     assert daemon.returncode == 0, lines.text()
     lines.wait(lambda e: e.get("event") == "daemon stopped", "the clean stop")
+    # Once at start, once per change: a reload that finds the same keywords says nothing.
+    loads = [e["count"] for e in lines.events if e.get("event") == "keywords loaded"]
+    assert loads == [2, 3, 3], lines.text()
 
 
 def test_a_disabled_source_is_not_polled_until_enabled(
@@ -399,4 +402,8 @@ def test_sighup_reloads_sources_and_retry_after_is_honoured(
     finally:
         daemon.terminate()
         _out, err = daemon.communicate(timeout=30)
-    assert "poll postponed" in err and "config reloaded" in err
+    assert "config reloaded" in err
+    # The failed poll's own line says when the source is polled next, and why.
+    (line,) = [json.loads(x) for x in err.splitlines() if '"retry-after"' in x]
+    assert (line["event"], line["source"], line["status"]) == ("poll", "world", "failed")
+    assert line["next_poll"] > line["timestamp"] and "poll postponed" not in err

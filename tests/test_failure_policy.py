@@ -63,7 +63,7 @@ def test_a_failing_source_backs_off_and_a_gone_one_is_parked(
     finally:
         daemon.terminate()
         daemon.wait(timeout=30)
-    assert any(e.get("reason") == "backoff" for e in lines.events), lines.text()
+    assert any(e.get("next_reason") == "backoff" for e in lines.events), lines.text()
 
 
 def test_run_once_skips_a_source_held_back_unless_forced(

@@ -122,7 +122,7 @@ def test_a_page_with_a_10mb_block_is_backed_off_as_overrun_and_healthy_feeds_kee
     huge = [e for e in polls if e.get("source") == "huge"]
     assert [e["status"] for e in huge if e["status"] == "lease_lost"] == []
     assert all(e["failure_class"] == "overrun" for e in huge if e["status"] == "failed"), huge
-    assert any(e.get("source") == "huge" and e.get("reason") == "backoff" for e in log.events)
+    assert any(e.get("source") == "huge" and e.get("next_reason") == "backoff" for e in log.events)
     assert codes == [200] * len(HEALTHY)
     assert "Traceback" not in log.text()
 

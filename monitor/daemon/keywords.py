@@ -47,12 +47,18 @@ class Keywords:
         self.store = store
         self.matcher = Matcher([])
         self._on_load = on_load
+        self._specs: list[KeywordSpec] | None = None  # what the matcher was built from
 
     def current(self) -> Matcher:
         return self.matcher
 
     async def reload(self) -> None:
+        """Rebuild the matcher if the stored keywords changed (a start, and every reconnect
+        of the control channel, reload too: those usually change nothing, and say nothing)."""
         specs = await self.store.keywords()
+        if specs == self._specs:
+            return
+        self._specs = specs
         self.matcher = await asyncio.to_thread(compile_keywords, specs)
         log.info("keywords loaded", count=len(self.matcher.names))
         if self._on_load is not None:

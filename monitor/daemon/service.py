@@ -216,11 +216,7 @@ class Daemon:
     def _plan(self, source: SourceConfig, lease: Lease, result: PollResult) -> Next:
         timing = Timing(self.config.interval_of(source), self.config.monitor.jitter)
         outcome = Outcome(result.failures, result.failure_class, result.retry_after)
-        planned = policy.plan(lease.due, sources.now_ms(), timing, outcome)
-        if planned.reason != "interval":
-            log.info("poll postponed", source=source.name, reason=planned.reason,
-                     retry_after=result.retry_after, until=sources.iso_ms(planned.due))  # fmt: skip
-        return planned
+        return policy.plan(lease.due, sources.now_ms(), timing, outcome)
 
 
 async def run(
