@@ -7,9 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
+from monitor.daemon.reach import Reach
+from monitor.pipeline import PollResult
 from tests.feeds import rss
-from tests.httpserver import LocalHTTPServer
+from tests.httpserver import LocalHTTPServer, free_port
 from tests.test_e2e import LogLines, Newsmon, source, wait_for, write_config
 
 pytestmark = pytest.mark.e2e
@@ -87,3 +90,33 @@ def test_run_once_skips_a_source_held_back_unless_forced(
     forced = newsmon.run("run", "--once", "--force")
     assert forced.returncode == 1
     assert (polls(http_server, "bad"), polls(http_server, "gone")) == (2, 2)
+
+
+def test_every_source_unreachable_alike_is_said_once(
+    tmp_path: Path, prefix: str, redis_url: str, newsmon_cmd: list[str]
+) -> None:
+    """Like the network down: each source's poll fails with one error, and one line says so."""
+    sources = "".join(source(f"s{n}", f"http://127.0.0.1:{free_port()}/f.xml") for n in range(3))
+    config = write_config(tmp_path, prefix, sources)
+    ran = Newsmon(newsmon_cmd, config, {"NEWSMON_REDIS_URL": redis_url}).run("run", "--once")
+    assert ran.returncode == 1
+    said = [json.loads(x) for x in ran.stderr.splitlines() if '"no source reachable"' in x]
+    assert len(said) == 1 and said[0]["sources"] == 3, ran.stderr
+    assert said[0]["error"] == "connection refused" and "network" in said[0]["hint"]
+
+
+def test_reach_speaks_only_when_every_source_fails_alike() -> None:
+    def failed(name: str, error: str = "cannot resolve host") -> PollResult:
+        return PollResult(name, "failed", error=error, failure_class="network")
+
+    with capture_logs() as logs:
+        reach = Reach()
+        reach.note(failed("a"))  # one source alone says nothing more than its own line
+        reach.note(PollResult("b", "ok", 200))
+        reach.note(failed("b"))  # now both fail alike
+        reach.note(failed("a"))  # still down: not said again
+        reach.note(PollResult("c", "lease_lost"))  # says nothing of reachability
+        reach.note(PollResult("a", "ok", 200))
+        reach.note(failed("a", "connection refused"))  # two errors: not one cause
+    assert [e["event"] for e in logs] == ["no source reachable", "sources reachable again"]
+    assert logs[0]["sources"] == 2 and logs[0]["error"] == "cannot resolve host"

@@ -22,6 +22,7 @@ class ProgressMetrics(Metrics):
         self.failed = self.alerts_seen = 0
 
     def planned(self, count: int) -> None:
+        super().planned(count)
         self.progress.update(self.task, total=count)
 
     def polled(self, result: PollResult) -> None:

@@ -38,6 +38,7 @@ class Metrics(DaemonObserver):
     """Every metric of one daemon, and the state its health endpoints read."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.registry = r = CollectorRegistry()
         self.polls = Counter(
             "newsmon_polls", "Polls by source and outcome.", ["source", "outcome"], registry=r
@@ -118,6 +119,7 @@ class Metrics(DaemonObserver):
                 self.freshness.observe(now - published)
 
     def polled(self, result: PollResult) -> None:
+        super().polled(result)
         self.polls.labels(result.source, result.status).inc()
         for reason, count in _capped(result):
             self.capped.labels(reason).inc(count)

@@ -85,6 +85,7 @@ class Daemon:
         changed, removed = await sources.seed(self.store, self.config.sources)
         if changed or removed:
             log.info("sources stored", changed=len(changed), removed=len(removed))
+        self.metrics.reach.expect(len(await self.store.schedule.enabled_names()))
         await self.keywords.reload()
 
     async def poll_once(self, force: bool = False) -> OnceReport:
