@@ -233,6 +233,9 @@ def test_run_once_shows_a_progress_bar_on_a_terminal_only(
     assert code == 1  # one source failed
     shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", written)
     assert re.search(r"polling .*2/2 1 failed 2 alerts", shown), shown[-2000:]
+    _code, again = on_terminal(cmd, env)  # the failed source now backs off: skipped, and said
+    shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", again)
+    assert re.search(r"polling .*1/1 0 failed 0 alerts 1 skipped", shown), shown[-2000:]
     piped = subprocess.run([*cmd, "--force"], capture_output=True, text=True, timeout=60, env=env)
     assert "polling" not in piped.stderr and '"event": "poll"' in piped.stderr
 

@@ -18,12 +18,15 @@ class ProgressMetrics(Metrics):
     def __init__(self, progress: Progress) -> None:
         super().__init__()
         self.progress = progress
-        self.task = progress.add_task("polling", total=None, failed=0, alerts=0)
+        self.task = progress.add_task("polling", total=None, failed=0, alerts=0, skipped="")
         self.failed = self.alerts_seen = 0
 
     def planned(self, count: int) -> None:
         super().planned(count)
         self.progress.update(self.task, total=count)
+
+    def held(self, count: int) -> None:
+        self.progress.update(self.task, skipped=f"{count} skipped" if count else "")
 
     def polled(self, result: PollResult) -> None:
         super().polled(result)
@@ -41,6 +44,7 @@ def bar() -> Iterator[ProgressMetrics]:
         MofNCompleteColumn(),
         TextColumn("[red]{task.fields[failed]} failed"),
         TextColumn("[green]{task.fields[alerts]} alerts"),
+        TextColumn("[yellow]{task.fields[skipped]}"),
         TimeElapsedColumn(),
         console=Console(stderr=True),
         redirect_stderr=True,

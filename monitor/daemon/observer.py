@@ -29,6 +29,9 @@ class DaemonObserver(Observer):
         """A pass over every source (``run --once``) is about to poll this many."""
         self.reach.expect(count)
 
+    def held(self, count: int) -> None:
+        """That pass leaves this many sources alone (backing off, rate-limited or gone)."""
+
     def ticked(self) -> None:
         """The scheduler's clock fired (whether or not Redis answered)."""
 

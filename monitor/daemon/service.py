@@ -99,6 +99,7 @@ class Daemon:
         patience = self.config.monitor.timeout + STOP_GRACE
         wanted = [n for n in names if n not in skipped]
         self.metrics.planned(len(wanted))
+        self.metrics.held(len(skipped))
         return await self.claimer.poll_named(wanted, patience)
 
     async def _held_back(self, names: list[str]) -> list[tuple[str, str, float]]:
