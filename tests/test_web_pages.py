@@ -145,3 +145,31 @@ async def test_the_workbench_links_to_the_query_syntax_served_as_a_page(site: st
     doc = lxml_html.fromstring(page)
     assert status == 200 and doc.xpath("//article//h1")[0].text == "Keyword queries"
     assert "NEAR" in doc.xpath("string(//article)")
+
+
+async def test_a_query_is_tried_on_the_items_of_a_feeds_first_poll_too(
+    tmp_path: Path, prefix: str, redis_url: str, http_server: LocalHTTPServer,
+    newsmon_cmd: list[str], site: str,
+) -> None:  # fmt: skip
+    """A feed's first poll keeps its body unparsed (no document stored); the workbench parses
+    it when asked, and counts an item stored since (edited, here) once."""
+    items = [("w1", "Banks face new sanctions", "Sanctions hit two banks."),
+             ("w2", "Weather turns cold", "Snow is expected.")]  # fmt: skip
+    http_server.put("/wire", rss(items))
+    url = http_server.url("/wire")
+    run_once(tmp_path, newsmon_cmd, redis_url, prefix, url)
+    _, rows = await call("GET", site + "api/sources")
+    assert rows[0]["documents"] == 0  # nothing parsed, nothing stored
+    test = site + "api/keywords/test"
+    status, found = await call("POST", test, json={"query": "sanction*"})
+    assert status == 200 and (found["documents"], found["total"]) == (2, 1), found
+    assert found["matches"][0]["document"]["title"] == "Banks face new sanctions"
+    assert (await call("POST", test, json={"query": "snow", "last": 1}))[1]["total"] == 0
+    edited = ("w1", "Banks face new sanctions", "Sanctions hit three banks.")
+    http_server.put("/wire", rss([edited, items[1], ("w3", "Ports close", "Sanctions bite.")]))
+    run_once(tmp_path, newsmon_cmd, redis_url, prefix, url)
+    _, found = await call("POST", test, json={"query": "sanction*"})
+    assert (found["documents"], found["total"]) == (3, 2), found
+    assert {m["document"]["title"] for m in found["matches"]} == {
+        "Banks face new sanctions", "Ports close"}  # fmt: skip
+    assert any("three" in s for m in found["matches"] for s in m["snippets"])  # the stored one
