@@ -8,6 +8,7 @@ each screen is written under the test's tmp dir (their paths are printed).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 LOCAL = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z][\w+:-]*")  # a time and its zone
+READER_ZONE = ("Asia/Kolkata", "12:30:00")  # the browser's zone; 07:00:00 UTC read there
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 
@@ -47,7 +49,10 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  "--window-size=1280,900", f"--user-data-dir={tmp_path / 'chromium'}"):  # fmt: skip
         options.add_argument(flag)
-    service = webdriver.ChromeService(executable_path=driver_path)
+    # A zone of its own (not the machine's UTC): the pages must show times in the reader's.
+    service = webdriver.ChromeService(
+        executable_path=driver_path, env={**os.environ, "TZ": READER_ZONE[0]}
+    )
     try:
         driver = webdriver.Chrome(options=options, service=service)
     except WebDriverException as exc:
@@ -266,6 +271,7 @@ def check_wall_and_alert(
         stamp = card.find_element(By.TAG_NAME, "time")
         assert stamp.get_attribute("title") == "2026-11-25T07:00:00.000Z"
         assert LOCAL.fullmatch(stamp.text), stamp.text  # in the browser's zone, named
+        assert stamp.text.startswith(f"2026-11-25 {READER_ZONE[1]} "), stamp.text
     (snippet,) = two.find_elements(By.CSS_SELECTOR, ".snippet")
     assert [m.text for m in snippet.find_elements(By.TAG_NAME, "mark")] == ["sanctions", "troops"]
     shot(driver, tmp_path, "wall-issue19")

@@ -69,7 +69,9 @@ function editPieces(alert, context) {
 
 // A UTC time as the reader's own, labelled with its zone; the ISO time stays on hover.
 function localTime(node) {
-  const when = new Date(node.getAttribute("datetime"));
+  const stamp = node.getAttribute("datetime") || "";
+  if (!/(Z|[+-]\d\d:?\d\d)$/.test(stamp)) return; // no zone: a local guess would be wrong
+  const when = new Date(stamp);
   if (Number.isNaN(when.getTime())) return;
   const two = (n) => String(n).padStart(2, "0");
   const zone = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" })
