@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from monitor.models import BlockState, Change, DocState
 from monitor.query import TermHits, snippets
-from monitor.text import added_spans, has_digits
+from monitor.text import added_spans, edit_marks, has_digits
 
 SCHEMA_VERSION = 1
 MAX_ITEM_TEXT = 20_000
@@ -54,7 +55,9 @@ def build_alerts(
     alerts = []
     for change in changes:
         terms, counts = _terms(change, counts, hits)
-        alerts.append(_alert(source, change, terms, basis, detected_at))
+        alert = _alert(source, change, terms, basis, detected_at)
+        alert["snippets"] = _excerpts(change, terms, hits)
+        alerts.append(alert)
     return alerts
 
 
@@ -112,6 +115,23 @@ def _terms(
         text = block_text(current) if current else ""
     terms = [_term(name, counts, after, old, new_hits, text, change) for name in sorted(relevant)]
     return terms, +after
+
+
+def _excerpts(change: Change, terms: list[dict[str, Any]], hits: Hits) -> list[str]:
+    """The passages of all the alert's terms together: a sentence two keywords matched is one
+    snippet with both marked, not one per keyword."""
+    block = change.before if change.type == "block.removed" else change.block
+    if change.type == "item.new":
+        found, text = (
+            _merge_doc_hits(change.doc, hits),
+            "\n".join(block_text(b) for b in change.doc.blocks),
+        )
+    elif block is not None:
+        found, text = hits(block), block_text(block)
+    else:
+        return []
+    names = {t["name"] for t in terms}
+    return snippets(text, [s for n, h in found.items() if n in names for s in h.spans])
 
 
 def _merge_doc_hits(doc: DocState, hits: Hits) -> dict[str, TermHits]:
@@ -207,7 +227,7 @@ def _alert(
     item: dict[str, Any] = {"id": doc.id, "url": doc.url, "title": doc.title}
     published = doc.blocks[0].published if doc.blocks else None  # a feed item's own date
     if change.type == "item.new" and published:
-        item["published"] = published
+        item["published"] = utc(published)
     if change.type == "item.new":
         item["text"] = "\n\n".join(block_text(b) for b in doc.blocks)[:MAX_ITEM_TEXT]
     block = change.block or change.before
@@ -226,8 +246,30 @@ def _alert(
             "added": list(change.words_added),
             "removed": list(change.words_removed),
             "numbers_changed": has_digits(change.words_added) or has_digits(change.words_removed),
+            "marks": _marks(change),
         }
     return alert
+
+
+def _marks(change: Change) -> list[dict[str, Any]]:
+    """Where in the alert's ``block.text`` the edit added and removed words (the headline's
+    own edits are in ``added`` and ``removed`` only)."""
+    if change.before is None or change.block is None:
+        return []
+    found = edit_marks(change.before.text, change.block.text[:ALERT_TEXT])
+    return [{"start": a, "end": b, "removed": gone} for a, b, gone in found]
+
+
+def utc(stamp: str | None) -> str | None:
+    """An ISO time with a zone as UTC, written with ``Z`` like ``detected_at`` and
+    ``item.published`` (a time without a zone, or not ISO, as it came)."""
+    try:
+        moment = datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return stamp
+    if moment is None or moment.tzinfo is None:
+        return stamp
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _block(block: BlockState) -> dict[str, Any]:
@@ -235,7 +277,7 @@ def _block(block: BlockState) -> dict[str, Any]:
         "id": block.id,
         "headline": block.headline,
         "text": block.text[:ALERT_TEXT],
-        "published": block.published,
+        "published": utc(block.published),
         "byline": block.byline,
         "credits": block.credits,
         "url": block.url,

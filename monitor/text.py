@@ -126,6 +126,24 @@ def word_diff(before: str, after: str) -> tuple[tuple[str, ...], tuple[str, ...]
     return tuple(added), tuple(removed)
 
 
+def edit_marks(before: str, after: str) -> list[tuple[int, int, str]]:
+    """Where ``after`` differs from ``before``, word by word: each change as the character span
+    of ``after`` holding the words added there (empty for a pure removal) and the words
+    removed there, joined by spaces."""
+    old, new = list(_WORD.finditer(before)), list(_WORD.finditer(after))
+    matcher = difflib.SequenceMatcher(
+        None, [m.group() for m in old], [m.group() for m in new], autojunk=False
+    )
+    marks = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        at = new[j1 - 1].end() if j1 else 0
+        start, end = (new[j1].start(), new[j2 - 1].end()) if j2 > j1 else (at, at)
+        marks.append((start, end, " ".join(m.group() for m in old[i1:i2])))
+    return marks
+
+
 def has_digits(runs: tuple[str, ...]) -> bool:
     """Whether any of the runs holds a digit (an edit that changed a number)."""
     return any(_NUMBER.search(run) for run in runs)

@@ -120,3 +120,28 @@ def test_states_round_trip_through_json() -> None:
     state = diff_document(None, doc(A, B)).state
     assert decode_state(encode_state(state)) == state
     assert isinstance(state, DocState)
+
+
+def test_an_edit_says_where_in_the_text_words_were_added_and_removed() -> None:
+    edited = Block("b", "Troops", "More than 150,000 troops are massed near the long border.")
+    (alert,) = alerts_between(doc(B), doc(edited))
+    text = alert["block"]["text"]
+    marks = [(text[m["start"] : m["end"]], m["removed"]) for m in alert["edit"]["marks"]]
+    assert marks == [("150,000", "130,000"), ("long", "")]
+    removed = Block("b", "Troops", "More than 130,000 troops are near the border.")
+    (alert,) = alerts_between(doc(B), doc(removed))
+    (mark,) = alert["edit"]["marks"]
+    assert mark["start"] == mark["end"] and mark["removed"] == "massed"
+
+
+def test_one_passage_two_keywords_matched_is_one_snippet_with_both_marked() -> None:
+    both = Block("c", "Border", "New sanctions and troops near the border.")
+    (alert,) = alerts_between(doc(A), doc(both, A))
+    assert [len(t["snippets"]) for t in alert["terms"]] == [1, 1]  # each term's own
+    assert alert["snippets"] == ["Border ¶ New **sanctions** and **troops** near the border."]
+
+
+def test_a_block_time_with_an_offset_is_given_in_utc_with_z() -> None:
+    timed = Block("c", "Troops", "Troops move.", published="2026-12-03T10:12:45+01:00")
+    (alert,) = alerts_between(doc(A), doc(timed, A))
+    assert alert["block"]["published"] == "2026-12-03T09:12:45Z"

@@ -32,16 +32,33 @@ def test_close_matches_merge_into_one_snippet() -> None:
 
 def test_far_matches_make_separate_snippets_up_to_limit() -> None:
     spans = [_span("Russia"), _span("troops"), _span("many")]
-    assert len(snippets(TEXT, spans, width=10)) == 3
-    assert len(snippets(TEXT, spans, width=10, limit=2)) == 2
+    assert len(snippets(TEXT, spans, width=5)) == 3
+    assert len(snippets(TEXT, spans, width=5, limit=2)) == 2
 
 
-def test_whole_text_has_no_ellipsis_and_collapses_whitespace() -> None:
+def test_whole_text_has_no_ellipsis_and_collapses_whitespace_but_shows_breaks() -> None:
     text = "troops\n\n   will   return"
-    assert snippets(text, [(0, 6)], width=100) == ["**troops** will return"]
+    assert snippets(text, [(0, 6)], width=100) == ["**troops** ¶ will return"]
 
 
 def test_empty_and_out_of_range_spans() -> None:
     assert snippets(TEXT, []) == []
     assert snippets("abc", [(5, 9)]) == []
     assert snippets("abc", [(1, 2)], limit=0) == []
+
+
+def test_a_near_match_is_one_snippet_that_holds_both_words() -> None:
+    text = (
+        "Russia's defense ministry said on Tuesday that some units of the Southern and Western "
+        "military districts that had been taking part in drills in Crimea and near the border "
+        "with Ukraine would pull back and return to bases."
+    )
+    spans = [(text.index("units"), text.index("units") + 5)]
+    spans.append((text.index("pull back"), text.index("pull back") + 9))
+    (snippet,) = snippets(text, spans)
+    assert "**units**" in snippet and "**pull back**" in snippet
+
+
+def test_a_headline_and_its_text_are_kept_apart() -> None:
+    (snippet,) = snippets("Troops return to bases\nRussia's defense ministry said", [(0, 6)])
+    assert snippet == "**Troops** return to bases ¶ Russia's defense ministry said"

@@ -8,6 +8,8 @@ each screen is written under the test's tmp dir (their paths are printed).
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,8 +18,11 @@ from typing import Any
 import pytest
 
 from tests.desk import Desk
+from tests.feeds import rss
 from tests.httpserver import LocalHTTPServer, free_port
 from tests.test_e2e import LogLines, Newsmon, stop_all, stream_alerts, wait_for
+from tests.test_web_api import put_all, typed
+from tests.test_web_pages import EDITED, run_once
 
 pytestmark = pytest.mark.e2e
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -26,6 +31,8 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+LOCAL = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z][\w+:-]*")  # a time and its zone
+READER_ZONE = ("Asia/Kolkata", "12:30:00")  # the browser's zone; 07:00:00 UTC read there
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 
@@ -38,10 +45,14 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         pytest.skip("no Chromium and chromedriver here (apt-get install chromium chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = binary
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to see failed requests
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  "--window-size=1280,900", f"--user-data-dir={tmp_path / 'chromium'}"):  # fmt: skip
         options.add_argument(flag)
-    service = webdriver.ChromeService(executable_path=driver_path)
+    # A zone of its own (not the machine's UTC): the pages must show times in the reader's.
+    service = webdriver.ChromeService(
+        executable_path=driver_path, env={**os.environ, "TZ": READER_ZONE[0]}
+    )
     try:
         driver = webdriver.Chrome(options=options, service=service)
     except WebDriverException as exc:
@@ -184,3 +195,135 @@ window.notReloaded = true;
 new MutationObserver(() => { window.arrivedAt = window.arrivedAt || Date.now(); })
   .observe(document.getElementById("alerts"), {childList: true});
 """
+
+
+def test_what_a_newcomer_sees_on_each_page_at_desktop_and_phone_size(
+    tmp_path: Path, prefix: str, redis_url: str, http_server: LocalHTTPServer,
+    newsmon_cmd: list[str], browser: WebDriver,
+) -> None:  # fmt: skip
+    """Issue 19: an edit marked in its text, on a card the server drew and on one the script
+    drew live; one snippet for two keywords; times with their zone; a source's past error as
+    past; plain health; buttons side by side; no failed request (favicon); the query syntax."""
+    url = http_server.url("/feeds/world-news-wire/latest.xml")
+    run_once(tmp_path, newsmon_cmd, redis_url, prefix, url, code=1)  # a 404 first
+    http_server.put("/feeds/world-news-wire/latest.xml", rss([("w1", "Banks", "Sanctions.")]))
+    (tmp_path / "web.toml").write_text(f'[redis]\nprefix = "{prefix}"\n')
+    port = free_port()
+    web = Newsmon(newsmon_cmd, tmp_path / "web.toml", {"NEWSMON_REDIS_URL": redis_url}).start(
+        "web", "--port", str(port)
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        LogLines(web).wait(lambda e: e.get("event") == "serving the web pages", "the pages")
+        check_sources_page(browser, base, tmp_path, newsmon_cmd, redis_url, prefix, url)
+        put_all(redis_url, prefix, [_two_keywords(), _edited(1)])
+        check_wall_and_alert(browser, base, tmp_path, redis_url, prefix)
+        check_help(browser, base, tmp_path)
+        assert _failed_requests(browser) == []
+    finally:
+        stop_all([web])
+
+
+def check_sources_page(
+    driver: WebDriver, base: str, tmp_path: Path, cmd: list[str], redis_url: str, prefix: str,
+    url: str,
+) -> None:  # fmt: skip
+    driver.get(base + "/sources")
+    for action in ("disable", "enable"):  # due now, not after its backoff
+        driver.execute_script(
+            f"return fetch('/api/sources/wire/{action}', {{method: 'POST'}}).then(r => r.status)"
+        )
+    run_once(tmp_path, cmd, redis_url, prefix, url)
+    driver.get(base + "/sources")
+    row = driver.find_element(By.CSS_SELECTOR, '#sources tr[data-name="wire"]')
+    error = row.find_element(By.CSS_SELECTOR, ".error-cell")
+    assert error.text.startswith("(past) ") and "404" in error.text and LOCAL.search(error.text)
+    assert error.value_of_css_property("color") != "rgba(164, 11, 11, 1)"  # not the red of --bad
+    assert "first poll (baseline)" in row.find_element(By.CSS_SELECTOR, ".health").text
+    buttons = row.find_elements(By.CSS_SELECTOR, ".actions button")
+    assert len({b.location["y"] for b in buttons}) == 1, "Disable and Remove side by side"
+    width = driver.find_element(By.ID, "main").size["width"]
+    print(f"sources page: main is {width} px wide in a 1280 px window")
+    assert width > 1100
+    host = row.find_element(By.CSS_SELECTOR, ".url")
+    assert "127.0.0.1:" in host.text.splitlines()[0], host.text  # the host is not cut
+    shot(driver, tmp_path, "sources-issue19")
+    driver.set_window_size(390, 844)
+    assert _fits(driver), "the page scrolls sideways at phone size"
+    shot(driver, tmp_path, "sources-issue19-phone")
+    driver.set_window_size(1280, 900)
+
+
+def check_wall_and_alert(
+    driver: WebDriver, base: str, tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    driver.get(base + "/")
+    until(driver, lambda d: d.find_element(By.ID, "alerts").get_attribute("data-live") == "yes",
+          "the event stream to open")  # fmt: skip
+    put_all(redis_url, prefix, [_edited(2)])
+    until(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "article.alert")) == 3,
+          "the live card")  # fmt: skip
+    live, drawn, two = driver.find_elements(By.CSS_SELECTOR, "article.alert")
+    for card in (live, drawn):  # drawn by the script, and by the server
+        assert [e.text for e in card.find_elements(By.CSS_SELECTOR, ".edited ins")] == [
+            "150,000", "long"]  # fmt: skip
+        assert [e.text for e in card.find_elements(By.CSS_SELECTOR, ".edited del")] == ["130,000"]
+        stamp = card.find_element(By.TAG_NAME, "time")
+        assert stamp.get_attribute("title") == "2026-11-25T07:00:00.000Z"
+        assert LOCAL.fullmatch(stamp.text), stamp.text  # in the browser's zone, named
+        assert stamp.text.startswith(f"2026-11-25 {READER_ZONE[1]} "), stamp.text
+    (snippet,) = two.find_elements(By.CSS_SELECTOR, ".snippet")
+    assert [m.text for m in snippet.find_elements(By.TAG_NAME, "mark")] == ["sanctions", "troops"]
+    shot(driver, tmp_path, "wall-issue19")
+    driver.set_window_size(390, 844)
+    assert _fits(driver), "the page scrolls sideways at phone size"
+    shot(driver, tmp_path, "wall-issue19-phone")
+    driver.set_window_size(1280, 900)
+    drawn.find_element(By.CSS_SELECTOR, "h2 a").click()
+    until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "dl.facts"), "the alert's page")
+    text = driver.find_element(By.CSS_SELECTOR, "div.text")
+    assert [e.text for e in text.find_elements(By.TAG_NAME, "ins")] == ["150,000", "long"]
+    added = driver.find_elements(By.CSS_SELECTOR, "ul.diff li")[1].text
+    assert added == "Added: 150,000; long"
+    shot(driver, tmp_path, "alert-issue19")
+
+
+def check_help(driver: WebDriver, base: str, tmp_path: Path) -> None:
+    driver.get(base + "/workbench")
+    driver.find_element(By.CSS_SELECTOR, 'label[for="query"] a').click()
+    until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "article.help h1"), "the syntax")
+    assert driver.find_element(By.CSS_SELECTOR, "article.help h1").text == "Keyword queries"
+    shot(driver, tmp_path, "help-queries")
+
+
+def _edited(n: int) -> dict[str, Any]:
+    edit = typed(n, "block.edited")
+    edit["block"] |= {"headline": f"Troops at the border ({n})", "text": EDITED}
+    at, long = EDITED.index("150,000"), EDITED.index("long")
+    edit["edit"] = {
+        "added": ["150,000", "long"], "removed": ["130,000"], "numbers_changed": True,
+        "marks": [{"start": at, "end": at + 7, "removed": "130,000"},
+                  {"start": long, "end": long + 4, "removed": ""}],
+    }  # fmt: skip
+    return edit
+
+
+def _two_keywords() -> dict[str, Any]:
+    new = typed(3, "item.new", term="sanctions")
+    one = "Banks face new sanctions and troops near the border"
+    new["terms"].append({**new["terms"][0], "name": "troops"})
+    new["terms"][0]["snippets"] = [one.replace("sanctions", "**sanctions**")]
+    new["terms"][1]["snippets"] = [one.replace("troops", "**troops**")]
+    new["snippets"] = [one.replace("sanctions", "**sanctions**").replace("troops", "**troops**")]
+    new["item"]["text"] = one
+    return new
+
+
+def _failed_requests(driver: WebDriver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if "Failed to load" in e["message"]]
+
+
+def _fits(driver: WebDriver) -> bool:
+    """Nothing wider than the window (the sources table scrolls in a box of its own)."""
+    return bool(driver.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"))  # fmt: skip

@@ -1,8 +1,11 @@
 """Short excerpts around matches, for alerts and the CLI: context either side, words marked.
 
 Windows of ``width`` characters either side of each span are widened or narrowed to whole
-words, windows that overlap are merged (so one snippet can mark several matches), the first
-``limit`` windows are kept, matched text is wrapped in ``**``, and "…" marks a cut.
+words, windows that overlap are merged (so one snippet can mark several matches), and so are
+the windows of spans at most ``BRIDGE`` widths apart: the words of one NEAR match come as
+spans of their own, and a snippet cut between them showed half the match. The first ``limit``
+windows are kept, matched text is wrapped in ``**``, "…" marks a cut, and a line break (as
+between a headline and its text) is shown as " ¶ " so the two do not read as one sentence.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ import re
 from collections.abc import Sequence
 
 _SPACE = re.compile(r"\s+")
+_BREAK = re.compile(r"\s*\n\s*")
 ELLIPSIS = "…"
+BREAK = " ¶ "
+BRIDGE = 4  # spans this many widths apart share a window (NEAR/30 is about 200 characters)
 
 
 def snippets(
@@ -40,10 +46,13 @@ def _clean(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
 
 def _windows(text: str, marks: list[tuple[int, int]], width: int) -> list[tuple[int, int]]:
     windows: list[tuple[int, int]] = []
+    previous = None
     for start, end in marks:
         lo = _word_start(text, max(start - width, 0), start)
         hi = _word_end(text, min(end + width, len(text)), end)
-        if windows and lo <= windows[-1][1]:
+        near = previous is not None and start - previous <= BRIDGE * width
+        previous = end
+        if windows and (lo <= windows[-1][1] or near):
             windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
         else:
             windows.append((lo, hi))
@@ -77,7 +86,7 @@ def _render(text: str, window: tuple[int, int], marks: list[tuple[int, int]]) ->
             parts += [text[cursor:start], "**", text[start:end], "**"]
             cursor = end
     parts.append(text[cursor:hi])
-    body = _SPACE.sub(" ", "".join(parts)).strip()
+    body = _SPACE.sub(" ", _BREAK.sub(BREAK, "".join(parts).strip()))
     head = ELLIPSIS if text[:lo].strip() else ""
     tail = ELLIPSIS if text[hi:].strip() else ""
     return f"{head}{body}{tail}"

@@ -16,6 +16,7 @@ from monitor.errors import ConfigError, QueryError
 from monitor.models import BlockState, DocState
 from monitor.query import KeywordSpec, Matcher, Matches, check_language, compile_keyword, snippets
 from monitor.store import Store
+from monitor.web import trial
 from monitor.web.filters import (
     BadRequest,
     NotFound,
@@ -110,8 +111,9 @@ async def remove_keyword(request: web.Request) -> web.Response:
 @routes.post("/api/keywords/test")
 async def test_keyword(request: web.Request) -> web.Response:
     """What a query matches: in ``text``, or else in the newest ``last`` documents of each
-    source as stored (the blocks it would have matched, with snippets). The matching runs on
-    a worker thread; ``limited`` counts the texts where the query reached the work limit."""
+    source as stored, and the items of a feed's first poll (web/trial.py); the blocks it
+    would have matched, with snippets. Parsing and matching run on a worker thread;
+    ``limited`` counts the texts where the query reached the work limit."""
     body = await json_object(request)
     spec = checked(KeywordSpec("query", text(body, "query"), _language(body)), "query")
     started = time.perf_counter()
@@ -119,9 +121,8 @@ async def test_keyword(request: web.Request) -> web.Response:
         blocks: list[_Block] = [("", None, None, text(body, "text"))]
         searched = 1
     else:
-        docs = await request.app[STORE].newest_documents(
-            whole(body.get("last", 20), "last", 1, 500)
-        )
+        last = whole(body.get("last", 20), "last", 1, trial.ITEMS)
+        docs = await trial.documents(request.app[STORE], last, trial.runner(_MATCHING))
         blocks, searched = _blocks(docs), len(docs)
     loop = asyncio.get_running_loop()
     found, limited = await loop.run_in_executor(_MATCHING, _matches, Matcher([spec]), blocks)

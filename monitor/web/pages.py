@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
+from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from monitor import render
@@ -16,6 +18,7 @@ from monitor.store import is_stream_id
 from monitor.web.api import recent_alerts, summary
 from monitor.web.filters import BadRequest, alert_wanted
 from monitor.web.state import STORE
+from monitor.web.views import edit_pieces, excerpts, health, health_class, time_tag, url_breaks
 
 WALL = 100  # alerts the wall opens with
 TYPE_LABELS = {
@@ -72,6 +75,19 @@ async def sources_page(request: web.Request) -> web.Response:
     return _page("sources.html", status=await summary(request.app))
 
 
+@routes.get("/help/queries")
+async def query_help(request: web.Request) -> web.Response:
+    """The query syntax (docs/queries.md), as a page of the site."""
+    return _page("help.html", title="Keyword queries", body=_help("queries.md"))
+
+
+@functools.cache
+def _help(name: str) -> Markup:
+    # Raw HTML in the file is shown as text (html off): the page is rendered, never trusted.
+    source = Path(__file__).with_name("help").joinpath(name).read_text(encoding="utf-8")
+    return Markup(MarkdownIt("commonmark", {"html": False}).enable("table").render(source))
+
+
 def unavailable(reason: str, headers: dict[str, str]) -> web.Response:
     """The page for a request Redis could not answer."""
     page = _page("missing.html", code=503, heading="Unavailable", why=f"{reason.capitalize()}.")
@@ -95,13 +111,6 @@ def headline(alert: dict[str, Any]) -> str:
     return render.headline(alert) or str(item.get("url") or alert.get("id"))
 
 
-def excerpts(alert: dict[str, Any]) -> list[str]:
-    """The matched passages (marked), or else the start of the text."""
-    found = [s for term in alert.get("terms", []) for s in term.get("snippets", [])]
-    body = render.opening(alert, 240)
-    return found[:3] if found else [body] if body else []
-
-
 def link(alert: dict[str, Any]) -> str | None:
     """Where the change can be read at the publisher (web addresses only: never a
     ``javascript:`` link)."""
@@ -114,7 +123,9 @@ _templates = jinja2.Environment(
     autoescape=True,
 )
 _templates.filters.update(marked=marked)
-_templates.globals.update(headline=headline, excerpts=excerpts, link=link, type_labels=TYPE_LABELS)
+_templates.globals.update(headline=headline, excerpts=excerpts, link=link, type_labels=TYPE_LABELS,
+                          edit_pieces=edit_pieces, health=health, health_class=health_class,
+                          time_tag=time_tag, url_breaks=url_breaks)  # fmt: skip
 _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",

@@ -36,12 +36,56 @@ function headline(alert) {
   return block.headline || item.title || item.url || alert.id;
 }
 
+// As views.excerpts: the passages of all terms together, each once.
 function excerpts(alert) {
-  const found = (alert.terms || []).flatMap((t) => t.snippets || []);
+  const found = alert.snippets || [...new Set((alert.terms || []).flatMap((t) => t.snippets || []))];
   if (found.length) return found.slice(0, 3);
   const block = alert.block || {};
   const body = block.text || (alert.item || {}).text || "";
   return body ? [body.slice(0, 240) + (body.length > 240 ? "…" : "")] : [];
+}
+
+// As views.edit_pieces: an edited block's text, words added in <ins>, removed in <del>, with
+// `context` characters either side of the changes. Offsets are code points (as in Python).
+function editPieces(alert, context) {
+  const marks = ((alert.edit || {}).marks) || [];
+  const text = Array.from((alert.block || {}).text || "");
+  if (!marks.length) return null;
+  let lo = Math.max(marks[0].start - context, 0);
+  let hi = Math.min(marks[marks.length - 1].end + context, text.length);
+  if (lo) { const space = text.indexOf(" ", lo); if (space >= 0 && space < marks[0].start) lo = space + 1; }
+  if (hi < text.length) { const space = text.lastIndexOf(" ", hi); if (space > marks[marks.length - 1].end) hi = space; }
+  const out = el("p", { class: "edited" }, lo ? "…" : null);
+  let cursor = lo;
+  for (const mark of marks) {
+    out.append(text.slice(cursor, mark.start).join(""));
+    if (mark.removed) out.append(el("del", {}, mark.removed));
+    if (mark.end > mark.start) out.append(el("ins", {}, text.slice(mark.start, mark.end).join("")));
+    cursor = mark.end;
+  }
+  out.append(text.slice(cursor, hi).join("") + (hi < text.length ? "…" : ""));
+  return out;
+}
+
+// A UTC time as the reader's own, labelled with its zone; the ISO time stays on hover.
+function localTime(node) {
+  const stamp = node.getAttribute("datetime") || "";
+  if (!/(Z|[+-]\d\d:?\d\d)$/.test(stamp)) return; // no zone: a local guess would be wrong
+  const when = new Date(stamp);
+  if (Number.isNaN(when.getTime())) return;
+  const two = (n) => String(n).padStart(2, "0");
+  const zone = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" })
+    .formatToParts(when).find((p) => p.type === "timeZoneName");
+  const day = `${when.getFullYear()}-${two(when.getMonth() + 1)}-${two(when.getDate())}`;
+  const clock = `${two(when.getHours())}:${two(when.getMinutes())}:${two(when.getSeconds())}`;
+  node.replaceChildren(el("span", {}, day), " ", el("span", {}, clock + (zone ? ` ${zone.value}` : "")));
+  node.title = node.getAttribute("datetime");
+}
+
+function timeTag(stamp) {
+  const node = el("time", { datetime: stamp, title: stamp }, stamp);
+  localTime(node);
+  return node;
 }
 
 function link(alert) {
@@ -53,7 +97,7 @@ function link(alert) {
 function alertCard(streamId, alert) {
   const at = alert.detected_at || "";
   const meta = el("p", { class: "meta" },
-    el("time", { datetime: at }, `${at.slice(0, 10)} ${at.slice(11, 19)}`), " · ",
+    timeTag(at), " · ",
     el("span", { class: "source" }, alert.source), " · ",
     el("span", { class: `type type-${(alert.type || "").replace(".", "-")}` },
       TYPE_LABELS[alert.type] || alert.type));
@@ -62,7 +106,11 @@ function alertCard(streamId, alert) {
   }
   const card = el("article", { class: "alert fresh", "data-id": streamId, tabindex: "-1" }, meta,
     el("h2", {}, el("a", { href: `/alerts/${streamId}` }, headline(alert))));
-  for (const s of excerpts(alert)) card.append(el("p", { class: "snippet" }, marked(s)));
+  const edited = editPieces(alert, 160);
+  if (edited) card.append(edited);
+  if (!edited || (alert.terms || []).length) {
+    for (const s of excerpts(alert)) card.append(el("p", { class: "snippet" }, marked(s)));
+  }
   const out = link(alert);
   if (out) {
     card.append(el("p", { class: "out" },
@@ -241,6 +289,7 @@ function startSources() {
 
 const STARTS = { wall: startWall, workbench: startWorkbench, sources: startSources };
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("time[datetime]").forEach(localTime);
   const start = STARTS[document.body.dataset.page];
   if (start) start();
 });
