@@ -11,9 +11,9 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from monitor import opml
 from monitor.errors import ConfigError
-from monitor.opml import Outline, Subscription, names_for, read_opml, slug, write_opml
+from monitor.sources import opml
+from monitor.sources.opml import Outline, Subscription, names_for, read_opml, slug, write_opml
 from tests.test_cli import newsmon
 
 READER = b"""<?xml version="1.0" encoding="UTF-8"?>
