@@ -83,7 +83,7 @@ def test_a_broken_file_is_refused_naming_it(data: bytes, message: str) -> None:
 
 
 def lines_run_in_opml(call: Callable[[], Any]) -> int:
-    """How many lines of monitor/opml.py ``call`` runs: work counted, not timed."""
+    """How many lines of monitor/sources/opml.py ``call`` runs: work counted, not timed."""
     count = 0
 
     def trace(frame: Any, event: str, _arg: Any) -> Any:
