@@ -45,8 +45,8 @@ def feed(items: int, *, same_guid: bool = False) -> bytes:
 
 async def run_case(url: str, path: Path, body: bytes, uncapped: bool) -> dict[str, Any]:
     from monitor.config import SourceConfig
-    from monitor.fetch import Fetcher
-    from monitor.pipeline import Poller
+    from monitor.poll.fetch import Fetcher
+    from monitor.poll.pipeline import Poller
     from monitor.query import Matcher
     from monitor.store import Store
 
@@ -59,7 +59,7 @@ async def run_case(url: str, path: Path, body: bytes, uncapped: bool) -> dict[st
     async with Fetcher(timeout=60, max_bytes=50_000_000) as fetcher:
         poller = Poller(store, fetcher, lambda: Matcher([]))
         if uncapped:
-            from monitor.feeditems import NO_CAPS
+            from monitor.poll.feeditems import NO_CAPS
 
             poller.caps = NO_CAPS
         path.write_bytes(feed(1))

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import feedparser
 
-from monitor.parse import parse_feed
+from monitor.poll.parse import parse_feed
 
 URL = "https://bench.example.test/feed.xml"
 WORDS = [

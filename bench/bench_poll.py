@@ -238,7 +238,7 @@ def start_server(directory: Path) -> tuple[subprocess.Popen[str], int]:
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    from monitor.embedded import redis_server_binary
+    from monitor.store.embedded import redis_server_binary
 
     port = free_port()
     cmd = [redis_server_binary(), "--port", str(port), "--bind", HOST, "--save", "",
@@ -388,7 +388,7 @@ def check(cycle: Cycle, *, feeds: int, changed: int, baseline: bool = False) -> 
 
 async def warm_pool(executor: Executor | None, workers: int, sample: bytes) -> float:
     """Start the parse workers before timing (pool start-up is not a polling cost)."""
-    from monitor.documents import read_source
+    from monitor.poll.documents import read_source
 
     if executor is None:
         return 0.0
@@ -434,9 +434,9 @@ def redis_client(url: str, pool: int) -> Any:
 async def run_all(
     env: Env, redis_url: str, workers: int, cycles: int, opts: argparse.Namespace
 ) -> tuple[list[Cycle], dict[str, Any]]:
-    from monitor.daemon import make_executor
-    from monitor.fetch import Fetcher
-    from monitor.pipeline import Poller
+    from monitor.daemon.workers import make_executor
+    from monitor.poll.fetch import Fetcher
+    from monitor.poll.pipeline import Poller
     from monitor.query import KeywordSpec, Matcher
     from monitor.store import Store
 

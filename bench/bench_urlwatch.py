@@ -242,7 +242,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def redis_server(workdir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    from monitor.embedded import redis_server_binary
+    from monitor.store.embedded import redis_server_binary
 
     port = free_port()
     cmd = [redis_server_binary(), "--port", str(port), "--bind", HOST, "--save", "",

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from monitor.errors import ConfigError, QueryError
 from monitor.query import KeywordSpec, check_language, compile_keyword
 from monitor.redisurl import redact, url_problem
-from monitor.sourceurl import http_url_problem
-from monitor.sourceurl import url_problem as source_url_problem
+from monitor.sources.urls import http_url_problem
+from monitor.sources.urls import url_problem as source_url_problem
 
 DEFAULT_PATH = Path("config/monitor.toml")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}\Z")  # \Z: no trailing newline

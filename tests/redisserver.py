@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 
-from monitor.embedded import redis_server_binary
+from monitor.store.embedded import redis_server_binary
 from tests.httpserver import free_port
 
 

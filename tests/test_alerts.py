@@ -9,9 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from monitor.alerts import block_text, build_alerts
-from monitor.diff import diff_document
 from monitor.models import Block, BlockState, DocState, Document
+from monitor.poll.alerts import block_text, build_alerts
+from monitor.poll.diff import diff_document
 from monitor.query import KeywordSpec, Matcher, TermHits
 
 SCHEMA = json.loads(

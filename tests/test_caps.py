@@ -16,9 +16,9 @@ from typing import Any
 from structlog.testing import capture_logs
 
 from monitor.config import SourceConfig
-from monitor.feeditems import NO_CAPS, Caps
-from monitor.fetch import Fetcher
-from monitor.pipeline import Poller, PollResult
+from monitor.poll.feeditems import NO_CAPS, Caps
+from monitor.poll.fetch import Fetcher
+from monitor.poll.pipeline import Poller, PollResult
 from monitor.query import Matcher
 from monitor.store import Commit, Lease, Store
 from tests.feeds import rss
@@ -175,9 +175,9 @@ async def test_a_commit_cut_short_between_pieces_loses_and_repeats_nothing(
 DIES_AFTER_ONE_PIECE = """
 import asyncio, os, signal, sys
 from monitor.config import SourceConfig
-from monitor.fetch import Fetcher
-from monitor.feeditems import Caps
-from monitor.pipeline import Poller
+from monitor.poll.fetch import Fetcher
+from monitor.poll.feeditems import Caps
+from monitor.poll.pipeline import Poller
 from monitor.query import Matcher
 from monitor.store import Lease, Store, connect
 

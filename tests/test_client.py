@@ -178,7 +178,7 @@ async def test_the_documented_recipes_reach_the_embedded_server(
 ) -> None:
     """docs/consuming.md as a user runs it: the URL from ``newsmon redis url``, then the Python
     example and the redis-cli recipe, on the embedded server of a data dir of its own."""
-    from monitor import embedded
+    from monitor.store import embedded
 
     env = {**os.environ, "NEWSMON_DATA_DIR": str(tmp_path / "data"), "NEWSMON_PREFIX": "newsmon",
            "NEWSMON_EXAMPLE_ONE": "1"}  # fmt: skip

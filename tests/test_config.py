@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor import sources
 from monitor.config import load_config, parse_duration, parse_size, source_record
 from monitor.errors import ConfigError
+from monitor.sources import registry as sources
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.diff import DocDiff, diff_document
 from monitor.models import Block, DocState, Document
+from monitor.poll.diff import DocDiff, diff_document
 
 LONG = (
     "Officials said the talks would resume on Thursday in Geneva, with both delegations "

@@ -12,9 +12,9 @@ import pytest
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from monitor import embedded
 from monitor.cli.redisinfo import cli_line
 from monitor.errors import StoreError
+from monitor.store import embedded
 
 
 async def test_the_embedded_server_is_private_and_needs_its_password(tmp_path: Path) -> None:

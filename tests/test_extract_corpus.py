@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from monitor.extract import Page, extract_page
 from monitor.models import Block
+from monitor.poll.extract import Page, extract_page
 
 CORPUS = Path(__file__).parent / "data" / "liveblogs"
 _OPTIONAL = ("byline", "credits", "published", "modified", "url", "extractor")

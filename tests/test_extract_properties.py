@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import ParseError
-from monitor.extract import extract_page
+from monitor.poll.extract import extract_page
 
 URL = "https://live.example.test/story"
 _VOCABULARY = (

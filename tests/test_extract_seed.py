@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.extract import Page, extract_page
+from monitor.poll.extract import Page, extract_page
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "liveblog-article.txt"
 BLINKEN = "Blinken speaks with Lavrov as Biden talks to Macron"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.extract import extract_page, ids, noise
-from monitor.extract.dates import iso
+from monitor.poll.extract import extract_page, ids, noise
+from monitor.poll.extract.dates import iso
 
 URL = "https://live.example.test/story"
 

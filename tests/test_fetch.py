@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.fetch import Failed, Fetched, Fetcher, NotModified, Validators, _retry_after
+from monitor.poll.fetch import Failed, Fetched, Fetcher, NotModified, Validators, _retry_after
 from tests import httpserver
 from tests.httpserver import LocalHTTPServer, free_port
 

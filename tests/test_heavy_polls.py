@@ -8,11 +8,11 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from monitor.alerts import ALERT_TEXT, MATCH_TEXT, block_text
 from monitor.config import SourceConfig
-from monitor.fetch import Fetcher
 from monitor.models import BlockState
-from monitor.pipeline import Poller
+from monitor.poll.alerts import ALERT_TEXT, MATCH_TEXT, block_text
+from monitor.poll.fetch import Fetcher
+from monitor.poll.pipeline import Poller
 from monitor.store import Store
 from tests.feeds import liveblog, rss
 from tests.httpserver import LocalHTTPServer

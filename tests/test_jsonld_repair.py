@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.documents import read_source
+from monitor.poll.documents import read_source
+from monitor.poll.snapshots import OfflineMonitor
 from monitor.query import Matcher
-from monitor.snapshots import OfflineMonitor
 
 URL = "https://news.example.test/live/launch"
 HEAD = (

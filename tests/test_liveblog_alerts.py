@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from monitor.documents import read_source
+from monitor.poll.documents import read_source
+from monitor.poll.snapshots import OfflineMonitor
 from monitor.query import Matcher
-from monitor.snapshots import OfflineMonitor
 from tests.test_extract_corpus import Snapshot, load_snapshots
 
 Key = tuple[str, str | None, str]

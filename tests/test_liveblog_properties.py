@@ -9,9 +9,9 @@ from html import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.documents import read_source
+from monitor.poll.documents import read_source
+from monitor.poll.snapshots import OfflineMonitor
 from monitor.query import KeywordSpec, Matcher
-from monitor.snapshots import OfflineMonitor
 
 URL = "https://news.example.test/live"
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=9)

@@ -11,9 +11,9 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from monitor import opml
 from monitor.errors import ConfigError
-from monitor.opml import Outline, Subscription, names_for, read_opml, slug, write_opml
+from monitor.sources import opml
+from monitor.sources.opml import Outline, Subscription, names_for, read_opml, slug, write_opml
 from tests.test_cli import newsmon
 
 READER = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -83,7 +83,7 @@ def test_a_broken_file_is_refused_naming_it(data: bytes, message: str) -> None:
 
 
 def lines_run_in_opml(call: Callable[[], Any]) -> int:
-    """How many lines of monitor/opml.py ``call`` runs: work counted, not timed."""
+    """How many lines of monitor/sources/opml.py ``call`` runs: work counted, not timed."""
     count = 0
 
     def trace(frame: Any, event: str, _arg: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from monitor.errors import ParseError
-from monitor.parse import FeedParse, looks_like_feed, parse_feed
+from monitor.poll.parse import FeedParse, looks_like_feed, parse_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 URL = "https://news.example.test/feed.xml"

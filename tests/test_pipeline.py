@@ -10,8 +10,8 @@ import jsonschema
 import redis.asyncio as aioredis
 
 from monitor.config import SourceConfig
-from monitor.fetch import Fetcher
-from monitor.pipeline import Poller
+from monitor.poll.fetch import Fetcher
+from monitor.poll.pipeline import Poller
 from monitor.query import KeywordSpec, Matcher
 from monitor.store import Store
 from tests.feeds import liveblog, rss

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from monitor.policy import BACKOFF_CAP, GONE_MS, Outcome, Timing, backoff, classify, plan
+from monitor.poll.policy import BACKOFF_CAP, GONE_MS, Outcome, Timing, backoff, classify, plan
 
 NOW = 1_800_000_000_000
 MINUTE = Timing(interval=60)

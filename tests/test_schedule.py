@@ -10,11 +10,11 @@ from typing import cast
 
 import pytest
 
-from monitor import sources
 from monitor.config import SourceConfig, source_record
 from monitor.daemon.claims import Claimer
-from monitor.pipeline import Poller, PollResult
-from monitor.policy import RETRY_AFTER_CAP, Outcome, Timing, next_due, plan
+from monitor.poll.pipeline import Poller, PollResult
+from monitor.poll.policy import RETRY_AFTER_CAP, Outcome, Timing, next_due, plan
+from monitor.sources import registry as sources
 from monitor.store import Commit, Lease, Store
 from monitor.store.core import HELD_CHUNK
 from monitor.store.group import Grouped

@@ -17,9 +17,9 @@ import aiohttp
 import pytest
 import redis
 
-from monitor import sources
 from monitor.config import SourceConfig
 from monitor.errors import ConfigError
+from monitor.sources import registry as sources
 from monitor.store import Store
 from monitor.web import build, check_binding, serving
 from tests.feeds import rss

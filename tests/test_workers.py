@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.documents import read_source
 from monitor.errors import ParseError
+from monitor.poll.documents import read_source
 from tests.feeds import liveblog
 from tests.httpserver import LocalHTTPServer
 from tests.test_e2e import LogLines, Newsmon, source, write_config

@@ -10,12 +10,12 @@ from pathlib import Path
 from monitor.cli.common import config_of
 from monitor.cli.subscribe import print_alert
 from monitor.config import Config
-from monitor.documents import Parsed, read_source
 from monitor.errors import ConfigError, NewsmonError, UsageError
-from monitor.fetch import Failed, Fetched, Fetcher
-from monitor.parse import looks_like_feed
+from monitor.poll.documents import Parsed, read_source
+from monitor.poll.fetch import Failed, Fetched, Fetcher
+from monitor.poll.parse import looks_like_feed
+from monitor.poll.snapshots import OfflineMonitor
 from monitor.query import KeywordSpec, Matcher
-from monitor.snapshots import OfflineMonitor
 
 
 async def check(args: argparse.Namespace) -> int:

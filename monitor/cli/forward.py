@@ -10,12 +10,12 @@ from typing import Any
 import aiohttp
 
 from monitor import logs
-from monitor.backend import open_store
 from monitor.cli.common import config_of
 from monitor.config import ForwardConfig, forward_table, parse_duration
 from monitor.errors import ConfigError
 from monitor.forward import AppriseTarget, Route, Target, Webhook
 from monitor.forward import forward as run_forward
+from monitor.store.backend import open_store
 
 
 async def forward(args: argparse.Namespace) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from monitor.backend import open_store
 from monitor.cli.common import config_of, report_removal
 from monitor.config import check_keyword_name
 from monitor.errors import ConfigError
 from monitor.query import KeywordSpec, Matcher, compile_keyword, snippets
+from monitor.store.backend import open_store
 
 
 async def list_keywords(args: argparse.Namespace) -> int:

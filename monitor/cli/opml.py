@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from monitor import opml, sources
-from monitor.backend import open_store
 from monitor.cli.common import config_of
 from monitor.config import SourceConfig, source_from_table
 from monitor.errors import ConfigError
+from monitor.sources import opml
+from monitor.sources import registry as sources
+from monitor.store.backend import open_store
 
 
 async def import_opml(args: argparse.Namespace) -> int:

@@ -12,10 +12,10 @@ import shlex
 import sys
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from monitor import embedded
 from monitor.cli.common import config_of
 from monitor.errors import ConfigError
 from monitor.redisurl import parse_sentinel_url, scheme_of
+from monitor.store import embedded
 
 
 async def url(args: argparse.Namespace) -> int:

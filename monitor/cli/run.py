@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from monitor import daemon, logs
+from monitor import logs
 from monitor.cli.common import config_of, token_of
 from monitor.config import Config
+from monitor.daemon import service as daemon
 
 if TYPE_CHECKING:
     from monitor.daemon.metrics import Metrics

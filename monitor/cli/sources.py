@@ -10,10 +10,10 @@ import argparse
 import json
 from typing import Any
 
-from monitor import sources
-from monitor.backend import open_store
 from monitor.cli.common import aligned, config_of, report_done, report_removal
 from monitor.config import Config, source_from_table
+from monitor.sources import registry as sources
+from monitor.store.backend import open_store
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -7,13 +7,13 @@ import json
 import sys
 from typing import Any
 
-from monitor.backend import open_store
 from monitor.cli.common import config_of
 from monitor.client import alert_filter, follow
 from monitor.config import Config
 from monitor.errors import StoreError
 from monitor.render import alert_text
 from monitor.store import Store
+from monitor.store.backend import open_store
 
 
 async def subscribe(args: argparse.Namespace) -> int:

@@ -11,8 +11,8 @@ import signal
 import structlog
 
 from monitor import logs
-from monitor.backend import open_store
 from monitor.cli.common import config_of, token_of
+from monitor.store.backend import open_store
 from monitor.web import build, check_binding, serving
 
 log = structlog.get_logger("newsmon")

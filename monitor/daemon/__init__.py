@@ -1,9 +1,7 @@
 """The runtime: daemons sharing one schedule in Redis (``service``), their claims and leases
-(``claims``), live keywords (``keywords``) and parse workers (``workers``)."""
+(``claims``), live keywords (``keywords``), parse workers (``workers``) and what keeps those
+workers from outliving the daemon (``lifeline``, the forkserver's preload ``_forkserver``).
 
-from __future__ import annotations
-
-from monitor.daemon.service import Daemon, run
-from monitor.daemon.workers import make_executor
-
-__all__ = ["Daemon", "make_executor", "run"]
+Nothing is imported here: the forkserver imports ``_forkserver`` and must not bring in the
+scheduler, aiohttp and Redis with it.
+"""

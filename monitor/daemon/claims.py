@@ -24,8 +24,8 @@ import structlog
 
 from monitor.config import SourceConfig
 from monitor.errors import ConfigError, StoreError
-from monitor.pipeline import Poller, PollResult
-from monitor.sources import decode, now_ms
+from monitor.poll.pipeline import Poller, PollResult
+from monitor.sources.registry import decode, now_ms
 from monitor.store import Claim, Lease, Store
 
 log = structlog.get_logger("newsmon.daemon")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import structlog
 
-from monitor.pipeline import PollResult
+from monitor.poll.pipeline import PollResult
 
 log = structlog.get_logger("newsmon.daemon")
 

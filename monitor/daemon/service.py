@@ -21,19 +21,20 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from monitor import policy, sources
-from monitor.backend import POLL_CONNECTIONS, WEB_CONNECTIONS, open_stores
 from monitor.config import Config, SourceConfig, load_config
 from monitor.daemon.claims import TICK, Claimer, OnceReport
 from monitor.daemon.keywords import Keywords
 from monitor.daemon.observer import DaemonObserver
 from monitor.daemon.workers import make_executor
 from monitor.errors import ConfigError, NewsmonError, StoreError
-from monitor.feeditems import Caps
-from monitor.fetch import Fetcher
-from monitor.pipeline import Poller, PollResult
-from monitor.policy import Next, Outcome, Timing
+from monitor.poll import policy
+from monitor.poll.feeditems import Caps
+from monitor.poll.fetch import Fetcher
+from monitor.poll.pipeline import Poller, PollResult
+from monitor.poll.policy import Next, Outcome, Timing
+from monitor.sources import registry as sources
 from monitor.store import Lease, Store, redact
+from monitor.store.backend import POLL_CONNECTIONS, WEB_CONNECTIONS, open_stores
 
 if TYPE_CHECKING:
     from monitor.daemon.metrics import Metrics

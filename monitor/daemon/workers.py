@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from monitor.lifeline import die_with_parent
+from monitor.daemon.lifeline import die_with_parent
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -47,5 +47,5 @@ def make_executor(workers: int) -> Executor | None:
 def _process_pool(workers: int) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver")
     # The forkserver and the workers die with their parent: nothing outlives a killed daemon.
-    ctx.set_forkserver_preload(["monitor._forkserver", "monitor.documents"])
+    ctx.set_forkserver_preload(["monitor.daemon._forkserver", "monitor.poll.documents"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent)

@@ -10,11 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
-from monitor import sources
 from monitor.config import check_keyword_name, source_from_table
 from monitor.errors import ConfigError, QueryError
 from monitor.models import BlockState, DocState
 from monitor.query import KeywordSpec, Matcher, Matches, check_language, compile_keyword, snippets
+from monitor.sources import registry as sources
 from monitor.store import Store
 from monitor.web import trial
 from monitor.web.filters import (

@@ -21,9 +21,9 @@ from typing import Any
 
 import structlog
 
-from monitor.documents import Parsed
 from monitor.errors import NewsmonError
-from monitor.fetch import Failed, Fetched, FetchResult, NotModified, Validators
+from monitor.poll.documents import Parsed
+from monitor.poll.fetch import Failed, Fetched, FetchResult, NotModified, Validators
 
 FOLLOW_LATEST = 5  # pages of the newest items followed on every poll
 PAGE_FIELD = "page:"

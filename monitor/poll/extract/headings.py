@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
-from monitor.extract import noise, segment
-from monitor.extract.tree import Para, paragraphs, tag_of
 from monitor.models import Block
+from monitor.poll.extract import noise, segment
+from monitor.poll.extract.tree import Para, paragraphs, tag_of
 
 _MAIN_PATHS = (
     "//*[@itemprop='articleBody']",

@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 
 from monitor.errors import ParseError
-from monitor.extract.dates import iso
+from monitor.poll.extract.dates import iso
 from monitor.text import normalize
 
 Skip = Callable[[HtmlElement], bool]

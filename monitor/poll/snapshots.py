@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from monitor.alerts import block_text, build_alerts
-from monitor.diff import diff_document
-from monitor.documents import Parsed
 from monitor.models import BlockState, DocState
+from monitor.poll.alerts import block_text, build_alerts
+from monitor.poll.diff import diff_document
+from monitor.poll.documents import Parsed
 from monitor.query import Matcher, TermHits
 
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from monitor.lifeline import die_with_parent
+from monitor.daemon.lifeline import die_with_parent
 
 die_with_parent()

@@ -13,9 +13,9 @@ from typing import TypeVar
 
 from lxml.html import HtmlElement
 
-from monitor.extract import amp, headings, jsonld, markup, merge, microdata, page, plaintext
-from monitor.extract.tree import decode, looks_like_html, parse_html
 from monitor.models import Block
+from monitor.poll.extract import amp, headings, jsonld, markup, merge, microdata, page, plaintext
+from monitor.poll.extract.tree import decode, looks_like_html, parse_html
 
 __all__ = ["Page", "extract_page"]
 

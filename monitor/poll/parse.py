@@ -25,7 +25,8 @@ from typing import Any
 from lxml import etree
 
 from monitor.errors import ParseError
-from monitor.feeditems import (
+from monitor.models import Block, Document
+from monitor.poll.feeditems import (
     NO_CAPS,
     Caps,
     Split,
@@ -39,7 +40,6 @@ from monitor.feeditems import (
     unique,
     window,
 )
-from monitor.models import Block, Document
 from monitor.text import html_to_text, normalize, text_hash
 
 _FEED_ROOTS = frozenset({"rss", "feed", "rdf"})

@@ -6,8 +6,8 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from monitor.extract.dates import iso
-from monitor.extract.tree import clean
+from monitor.poll.extract.dates import iso
+from monitor.poll.extract.tree import clean
 
 
 def _first(root: HtmlElement, path: str) -> str:

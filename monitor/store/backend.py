@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 
-from monitor import embedded
 from monitor.config import Config
-from monitor.store import Store, connect
+from monitor.store import Store, connect, embedded
 from monitor.store.connect import MAX_CONNECTIONS
 
 POLL_CONNECTIONS = MAX_CONNECTIONS  # a daemon's polls, claims and commits

@@ -19,10 +19,10 @@ from typing import Any
 import json_repair
 from lxml.html import HtmlElement
 
-from monitor.extract import body, ids
-from monitor.extract.dates import iso
-from monitor.extract.tree import clean
 from monitor.models import Block
+from monitor.poll.extract import body, ids
+from monitor.poll.extract.dates import iso
+from monitor.poll.extract.tree import clean
 from monitor.text import html_to_text, normalize
 
 _TYPE_PREFIX = re.compile(r"^(?:https?://schema\.org/|schema:)", re.IGNORECASE)

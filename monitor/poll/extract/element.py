@@ -7,10 +7,10 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from monitor.extract import body, noise
-from monitor.extract.dates import iso
-from monitor.extract.tree import inside, paragraphs, tag_of, text_of
 from monitor.models import Block
+from monitor.poll.extract import body, noise
+from monitor.poll.extract.dates import iso
+from monitor.poll.extract.tree import inside, paragraphs, tag_of, text_of
 
 _HEADLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
 _MODIFIED_HINTS = ("updated", "modified", "edited")

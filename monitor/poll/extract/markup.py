@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
-from monitor.extract import element, ids, noise
-from monitor.extract.tree import inside, tag_of
 from monitor.models import Block
+from monitor.poll.extract import element, ids, noise
+from monitor.poll.extract.tree import inside, tag_of
 
 _CONTAINERS = frozenset({"article", "div", "section", "li"})
 _ID_ATTRIBUTES = ("data-post-id", "data-block-id", "data-entry-id", "data-update-id")

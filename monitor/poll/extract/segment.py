@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from monitor.extract import body, noise
-from monitor.extract.tree import Para
 from monitor.models import Block
+from monitor.poll.extract import body, noise
+from monitor.poll.extract.tree import Para
 
 
 @dataclass(slots=True)

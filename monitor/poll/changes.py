@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.alerts import block_text, build_alerts
-from monitor.diff import diff_document
 from monitor.models import BlockState, DocState, Document
+from monitor.poll.alerts import block_text, build_alerts
+from monitor.poll.diff import diff_document
 from monitor.query import Matcher, TermHits
 
 Hits = Callable[[BlockState], dict[str, TermHits]]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from monitor.errors import ParseError
-from monitor.feeditems import NO_CAPS, Caps
 from monitor.models import Document
-from monitor.parse import looks_like_feed, parse_feed, scan_feed
+from monitor.poll.feeditems import NO_CAPS, Caps
+from monitor.poll.parse import looks_like_feed, parse_feed, scan_feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ def _read(
         docs, counts = feed.documents, (feed.unread, feed.deferred, feed.duplicates)
         return Parsed(feed.title, docs, feed.item_hashes, feed.skipped, feed.links, feed.keys,
                       *counts)  # fmt: skip
-    from monitor.extract import extract_page  # only pages need the extractors: start-up time
+    from monitor.poll.extract import extract_page  # only pages need the extractors: start-up time
 
     page = extract_page(body, url, content_type)
     # The page's id is the URL it is watched at: a canonical URL may change, the watch does not.

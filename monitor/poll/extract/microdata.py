@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from lxml.html import HtmlElement
 
-from monitor.extract import body, element, ids, noise
-from monitor.extract.tree import paragraphs, tag_of
 from monitor.models import Block
+from monitor.poll.extract import body, element, ids, noise
+from monitor.poll.extract.tree import paragraphs, tag_of
 
 
 def extract(root: HtmlElement, page_url: str) -> list[Block]:

@@ -10,10 +10,10 @@ from dataclasses import replace
 
 from lxml.html import HtmlElement
 
-from monitor.extract import element, ids
-from monitor.extract.dates import iso
-from monitor.extract.tree import tag_of
 from monitor.models import Block
+from monitor.poll.extract import element, ids
+from monitor.poll.extract.dates import iso
+from monitor.poll.extract.tree import tag_of
 
 
 def extract(root: HtmlElement, page_url: str) -> list[Block]:

@@ -3,8 +3,8 @@
 A daemon killed outright (SIGKILL, the OOM killer) runs no clean-up, so its parse workers
 would live on, holding memory for nothing. On Linux, ``PR_SET_PDEATHSIG`` has the kernel send
 a signal to a process when its parent dies: the forkserver gets it when the daemon dies
-(``monitor._forkserver`` sets it there, as a preload), and each worker when the forkserver
-dies (the pool's initializer). Elsewhere this does nothing.
+(``monitor.daemon._forkserver`` sets it there, as a preload), and each worker when the
+forkserver dies (the pool's initializer). Elsewhere this does nothing.
 """
 
 from __future__ import annotations

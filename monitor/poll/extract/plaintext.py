@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
-from monitor.extract import headings, noise, segment
-from monitor.extract.tree import Para, clean, paragraphs
 from monitor.models import Block
+from monitor.poll.extract import headings, noise, segment
+from monitor.poll.extract.tree import Para, clean, paragraphs
 
 
 def extract_text(text: str) -> tuple[str, list[Block]]:

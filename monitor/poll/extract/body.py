@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from monitor.extract import noise
-from monitor.extract.tree import Para
+from monitor.poll.extract import noise
+from monitor.poll.extract.tree import Para
 
 _LINK_DENSE = 0.5
 

@@ -23,16 +23,16 @@ from typing import Any, TypeVar
 
 import structlog
 
-from monitor.changes import Found, HitCache, Job, detect, detect_apart
 from monitor.config import MAX_ALERTS, MAX_ITEMS, SourceConfig
-from monitor.diff import diff_document
-from monitor.documents import Parsed, read_source, scan_source
 from monitor.errors import NewsmonError, StoreError
-from monitor.feeditems import NO_CAPS, Caps
-from monitor.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Validators
-from monitor.follow import follow_pages, page_id, stored_links, stored_pages
 from monitor.models import DocState
-from monitor.policy import Next, classify
+from monitor.poll.changes import Found, HitCache, Job, detect, detect_apart
+from monitor.poll.diff import diff_document
+from monitor.poll.documents import Parsed, read_source, scan_source
+from monitor.poll.feeditems import NO_CAPS, Caps
+from monitor.poll.fetch import Failed, Fetched, Fetcher, FetchResult, NotModified, Validators
+from monitor.poll.follow import follow_pages, page_id, stored_links, stored_pages
+from monitor.poll.policy import Next, classify
 from monitor.query import Matcher
 from monitor.store import Commit, Lease, Pending, SourceState, Store
 
