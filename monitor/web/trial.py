@@ -13,10 +13,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from monitor.diff import diff_document
-from monitor.documents import read_source
 from monitor.errors import NewsmonError
 from monitor.models import DocState
+from monitor.poll.diff import diff_document
+from monitor.poll.documents import read_source
 from monitor.store import Store
 
 PENDING_BYTES = 32_000_000  # kept bodies (decompressed) one test parses at most
