@@ -18,7 +18,8 @@ from structlog.testing import capture_logs
 from monitor.config import SourceConfig
 from monitor.poll.feeditems import NO_CAPS, Caps
 from monitor.poll.fetch import Fetcher
-from monitor.poll.pipeline import Poller, PollResult
+from monitor.poll.outcome import PollResult
+from monitor.poll.pipeline import Poller
 from monitor.query import Matcher
 from monitor.store import Commit, Lease, Store
 from tests.feeds import rss

@@ -10,7 +10,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from monitor.daemon.reach import Reach
-from monitor.poll.pipeline import PollResult
+from monitor.poll.outcome import PollResult
 from tests.feeds import rss
 from tests.httpserver import LocalHTTPServer, free_port
 from tests.test_e2e import LogLines, Newsmon, source, wait_for, write_config

@@ -12,7 +12,8 @@ import pytest
 
 from monitor.config import SourceConfig, source_record
 from monitor.daemon.claims import Claimer
-from monitor.poll.pipeline import Poller, PollResult
+from monitor.poll.outcome import PollResult
+from monitor.poll.pipeline import Poller
 from monitor.poll.policy import RETRY_AFTER_CAP, Outcome, Timing, next_due, plan
 from monitor.sources import registry as sources
 from monitor.store import Commit, Lease, Store

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from monitor.daemon.metrics import Metrics
-from monitor.poll.pipeline import PollResult
+from monitor.poll.outcome import PollResult
 
 
 class ProgressMetrics(Metrics):

@@ -24,7 +24,8 @@ import structlog
 
 from monitor.config import SourceConfig
 from monitor.errors import ConfigError, StoreError
-from monitor.poll.pipeline import Poller, PollResult
+from monitor.poll.outcome import PollResult
+from monitor.poll.pipeline import Poller
 from monitor.sources.registry import decode, now_ms
 from monitor.store import Claim, Lease, Store
 

@@ -23,7 +23,7 @@ from prometheus_client import (
 
 from monitor.daemon.observer import DaemonObserver
 from monitor.errors import StoreError
-from monitor.poll.pipeline import PollResult
+from monitor.poll.outcome import PollResult
 from monitor.store import redis_trouble
 
 _FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)

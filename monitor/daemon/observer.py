@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from monitor.daemon.reach import Reach
 from monitor.errors import StoreError
-from monitor.poll.pipeline import Observer, PollResult
+from monitor.poll.outcome import Observer, PollResult
 
 
 class DaemonObserver(Observer):

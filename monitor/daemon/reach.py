@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import structlog
 
-from monitor.poll.pipeline import PollResult
+from monitor.poll.outcome import PollResult
 
 log = structlog.get_logger("newsmon.daemon")
 

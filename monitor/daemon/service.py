@@ -30,7 +30,8 @@ from monitor.errors import ConfigError, NewsmonError, StoreError
 from monitor.poll import policy
 from monitor.poll.feeditems import Caps
 from monitor.poll.fetch import Fetcher
-from monitor.poll.pipeline import Poller, PollResult
+from monitor.poll.outcome import PollResult
+from monitor.poll.pipeline import Poller
 from monitor.poll.policy import Next, Outcome, Timing
 from monitor.sources import registry as sources
 from monitor.store import Lease, Store, redact
