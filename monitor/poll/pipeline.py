@@ -135,7 +135,12 @@ class Poller:
 
     async def _gather(self, source: SourceConfig, state: SourceState) -> Failed | _Outcome:
         """Everything a poll does before its commit: what it will commit, or a failed fetch."""
-        validators = Validators(state.etag, state.last_modified)
+        # A page with a block awaiting its second miss must be read again, not answered 304.
+        validators = (
+            Validators(None, None)
+            if REMOVALS in state.raw
+            else Validators(state.etag, state.last_modified)
+        )
         started = time.perf_counter()
         fetched = await self.fetcher.fetch(_location(source, state), validators)
         size = len(fetched.body) if isinstance(fetched, Fetched) else 0
@@ -192,7 +197,7 @@ class Poller:
         if got.moved_to:
             work.fields |= {"moved_to": got.moved_to, "moved_from": source.url}
         work.cleared += [k for k, v in _validator_pairs(got.validators) if v is None]
-        if body_hash == state.body_hash and state.baselined:
+        if body_hash == state.body_hash and state.baselined and REMOVALS not in state.raw:
             return PollResult(source.name, "unchanged", got.status), stored_links(state.raw)
         if not state.baselined and source.kind == "feed" and not source.alert_on_first_poll:
             args = (got.body, got.final_url, self.caps.items)
@@ -207,6 +212,8 @@ class Poller:
         parsed = await self._parse(source.kind, got, skip, caps)
         known = await self._materialize(source, got, parsed, work) if state.pending else {}
         await self._diff(source, parsed, baseline, work, known=known)
+        if source.kind == "page":
+            _note_removals(work)
         status = "baseline" if baseline else ("changed" if work.alerts else "ok")
         work.fields |= _parsed_fields(status, body_hash, parsed)
         if parsed.deferred:
@@ -367,6 +374,18 @@ class _Work:
 
 _Outcome = tuple[_Work, PollResult]  # what a poll will commit, and its result
 _FAILURE_FIELDS = ("failures", "failure_class", "gone")
+
+
+REMOVALS = "removals_pending"  # a source-state field: a page block is missing inside its window
+
+
+def _note_removals(work: _Work) -> None:
+    """A block missing inside a page's window is removed when the next poll misses it too
+    (diff.REMOVE_AFTER): say so, so that poll diffs even a body that has not changed since."""
+    if any(b.missing for state in work.states for b in state.blocks):
+        work.fields[REMOVALS] = "1"
+    else:
+        work.cleared.append(REMOVALS)
 
 
 def _location(source: SourceConfig, state: SourceState) -> str:
