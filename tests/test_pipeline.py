@@ -277,21 +277,6 @@ async def test_invalid_utf8_and_control_characters_in_a_feed_reach_no_alert(
     assert "Ã" not in every and not any(c in every for c in "\x00\x01\x7f")
 
 
-async def test_a_bad_byte_in_a_utf8_feed_is_a_replacement_character_not_mojibake(
-    store: Store, http_server: LocalHTTPServer
-) -> None:
-    http_server.put("/feed.xml", rss([ITEM_A]))
-    source = SourceConfig("world", http_server.url("/feed.xml"))
-    assert (await poll(store, source)).status == "baseline"
-    item = ("c", "Café sanctions", "Ministers — agreed new sanctions.")
-    body = rss([item, ITEM_A]).encode("utf-8").replace(b"Ministers", b"Minis\xffters")
-    http_server.put("/feed.xml", body)
-    assert (await poll(store, source)).alerts == 1
-    (alert,) = await stream(store)
-    assert alert["item"]["title"] == "Café sanctions"
-    assert alert["item"]["text"].endswith("Minis\ufffdters - agreed new sanctions.")
-
-
 async def test_a_keyword_past_its_work_limit_is_reported_by_the_poll(
     store: Store, http_server: LocalHTTPServer
 ) -> None:
