@@ -34,7 +34,7 @@ from monitor.poll.outcome import PollResult
 from monitor.poll.pipeline import Poller
 from monitor.poll.policy import Next, Outcome, Timing
 from monitor.sources import registry as sources
-from monitor.store import Lease, Store, redact
+from monitor.store import Lease, Store
 from monitor.store.backend import POLL_CONNECTIONS, WEB_CONNECTIONS, open_stores
 
 if TYPE_CHECKING:
@@ -235,10 +235,7 @@ async def run(
     """``newsmon run``: 0 on a clean stop (with --once: 1 if any source failed); with
     ``metrics_at`` (host, port), the daemon serves /metrics, /healthz and /readyz there, and
     the web pages (beyond loopback only with ``web_token``)."""
-    target = (
-        redact(config.redis.url) if config.redis.url else f"embedded ({config.monitor.data_dir})"
-    )
-    log.info("connecting", redis=target, prefix=config.redis.prefix)
+    log.info("connecting", redis=config.redis_label(), prefix=config.redis.prefix)
     executor = make_executor(config.monitor.workers)
     try:
         at = None if once else metrics_at
