@@ -8,7 +8,16 @@ story log kept in Redis (``monitor/store``) so that every daemon decides the sam
 
 from __future__ import annotations
 
-from monitor.stories.index import Decision, Entry, StoryIndex, StoryRef
+from monitor.stories.index import Decision, Entry, StoryIndex, StoryRef, decode_entry, encode_entry
 from monitor.stories.model import Report, StorySettings
 
-__all__ = ["Decision", "Entry", "Report", "StoryIndex", "StoryRef", "StorySettings"]
+__all__ = [
+    "Decision",
+    "Entry",
+    "Report",
+    "StoryIndex",
+    "StoryRef",
+    "StorySettings",
+    "decode_entry",
+    "encode_entry",
+]

@@ -7,6 +7,7 @@ applies what the log holds, so every daemon's index holds the same entries in th
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from monitor.stories.features import features, similarity
@@ -115,3 +116,19 @@ class StoryIndex:
         ]
         best = max(scored, default=(0.0, ""))
         return self._stories[best[1]] if best[0] >= self.settings.threshold else None
+
+
+def encode_entry(entry: Entry) -> str:
+    """An entry as one compact JSON line of the Redis story log (its memory is the index's
+    cost per report, budgeted at under 1 KiB)."""
+    record = [entry.report, entry.story, entry.source, round(entry.seen, 3), list(entry.features)]
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_entry(line: str) -> Entry:
+    """The entry ``encode_entry`` wrote; ValueError when the line is not one."""
+    try:
+        report, story, source, seen, words = json.loads(line)
+        return Entry(str(report), str(story), str(source), float(seen), tuple(map(str, words)))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"not a story log entry: {line[:80]!r}") from exc
