@@ -72,3 +72,4 @@ class Alert(TypedDict):
     terms: list[Term]
     edit: NotRequired[Edit]
     detected_at: str
+    tier: NotRequired[int]  # the source's tier: 1 official/wire, 2 default, 3 low; absent = 2

@@ -44,6 +44,10 @@ T = TypeVar("T")
 # take 40 s and 1 GB, and its commit block Redis for 2 s. docs/configuration.md has the why.
 MAX_ITEMS = 2000
 MAX_ALERTS = 500
+# A source's tier says how much a desk trusts it: 1 official or wire, 2 the default, 3 low.
+# Every alert carries its source's tier; a consumer treats an alert without one as tier 2.
+TIERS = (1, 2, 3)
+DEFAULT_TIER = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,7 @@ class SourceConfig:
     interval: float | None = None
     alert_on_first_poll: bool = False
     follow_links: bool = False
+    tier: int = DEFAULT_TIER  # 1 official/wire, 2 default, 3 low (issue 16)
 
 
 ALERT_TYPES = ("item.new", "block.new", "block.edited", "block.removed")
@@ -413,7 +418,7 @@ def _sources(items: list[Any], path: Path | None) -> tuple[SourceConfig, ...]:
     return tuple(sources)
 
 
-_SOURCE_KEYS = ("url", "kind", "interval", "alert_on_first_poll", "follow_links")
+_SOURCE_KEYS = ("url", "kind", "interval", "alert_on_first_poll", "follow_links", "tier")
 
 
 def _source(r: _Reader, name: str, local: bool = True) -> SourceConfig:
@@ -431,7 +436,18 @@ def _source(r: _Reader, name: str, local: bool = True) -> SourceConfig:
         interval=r.convert("interval", parse_interval, None),
         alert_on_first_poll=r.get("alert_on_first_poll", bool, False),
         follow_links=r.get("follow_links", bool, False),
+        tier=r.convert("tier", parse_tier, DEFAULT_TIER),
     )
+
+
+def parse_tier(value: object) -> int:
+    """A source's tier: 1, 2 or 3 (a whole number, or its digit as a string, as OPML and the
+    command line give it)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value not in TIERS:
+        raise ValueError("must be 1 (official or wire), 2 (default) or 3 (low)")
+    return value
 
 
 def source_from_table(
@@ -453,6 +469,8 @@ def source_record(source: SourceConfig, origin: str) -> str:
         "follow_links": source.follow_links,
         "origin": origin,
     }
+    if source.tier != DEFAULT_TIER:  # so the records stored before tiers stay unchanged
+        record["tier"] = source.tier
     if source.interval is not None:
         record["interval"] = source.interval
     return json.dumps(record, sort_keys=True)

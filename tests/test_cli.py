@@ -304,9 +304,39 @@ def test_sources_list_and_config_check_align_their_columns(
         assert added.returncode == 0, added.stderr
     listed = newsmon(newsmon_cmd, "sources", "list", "--config", str(config), env=env).stdout
     assert listed == (
-        "wire-long  feed  https://d.example/     every 3600s  (cli)\n"
-        "x          feed  https://c.example/rss  every 3600s  (cli)\n"
+        "wire-long  feed  tier 2  https://d.example/     every 3600s  (cli)\n"
+        "x          feed  tier 2  https://c.example/rss  every 3600s  (cli)\n"
     )
+
+
+def test_sources_add_sets_a_tier_list_shows_it_and_a_bad_one_is_refused_by_name(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    config = tmp_path / "m.toml"
+    config.write_text(
+        f'[redis]\nprefix = "{prefix}"\n'
+        '[[sources]]\nname = "ap"\nurl = "https://ap.example/feed"\ntier = 1\n'
+    )
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    checked = newsmon(newsmon_cmd, "config", "check", "--config", str(config), env=env).stdout
+    assert "  ap  feed  https://ap.example/feed  every 300s  tier 1\n" in checked
+    wire = ("sources", "add", "wire", "https://w.example/rss", "--config", str(config))
+    assert newsmon(newsmon_cmd, *wire, "--tier", "1", env=env).returncode == 0
+    refused = newsmon(newsmon_cmd, *wire, "--tier", "4", env=env)
+    assert refused.returncode == 2 and "config error: tier: must be 1 (official or wire), 2 " \
+        "(default) or 3 (low)" in refused.stderr, refused.stderr  # fmt: skip
+
+    def tiers() -> dict[str, int]:
+        rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
+        return {r["name"]: r["tier"] for r in map(json.loads, rows.stdout.splitlines())}
+
+    assert tiers() == {"wire": 1}  # the refused one stored nothing
+    assert newsmon(newsmon_cmd, *wire, "--tier", "3", env=env).returncode == 0  # edited
+    assert newsmon(newsmon_cmd, "sources", "add", "bbc", "https://b.example/rss", "--config",
+                   str(config), env=env).returncode == 0  # fmt: skip
+    assert tiers() == {"wire": 3, "bbc": 2}
+    listed = newsmon(newsmon_cmd, "sources", "list", "--config", str(config), env=env).stdout
+    assert "wire  feed  tier 3  https://w.example/rss" in listed, listed
 
 
 def test_sources_add_and_config_check_refuse_a_url_the_fetcher_cannot_read(

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config, parse_duration, parse_size, source_record
+from monitor.config import (
+    SourceConfig,
+    load_config,
+    parse_duration,
+    parse_size,
+    source_record,
+)
 from monitor.errors import ConfigError
 from monitor.sources import registry as sources
 
@@ -117,6 +124,10 @@ def test_env_overrides(tmp_path: Path) -> None:
             "sources[0].follow_links",
             "true or false",
         ),
+        ("[[sources]]\nname='a'\nurl='x'\ntier=4", "sources[0].tier", "must be 1 (official"),
+        ("[[sources]]\nname='a'\nurl='x'\ntier=true", "sources[0].tier", "2 (default)"),
+        ("[[sources]]\nname='a'\nurl='x'\ntier=1.0", "sources[0].tier", "3 (low)"),
+        ("[[sources]]\nname='a'\nurl='x'\ntier='wire'", "sources[0].tier", "must be 1"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str, reason: str) -> None:
@@ -168,12 +179,22 @@ def test_a_config_source_read_back_from_its_stored_record_is_itself(tmp_path: Pa
         tmp_path,
         '[[sources]]\nname = "wire"\nurl = "https://x.test/feed"\n\n'
         '[[sources]]\nname = "live"\nurl = "https://x.test/live"\nkind = "page"\n'
-        'interval = "90s"\nalert_on_first_poll = true\nfollow_links = true\n\n'
-        '[[sources]]\nname = "disk"\nurl = "file:///tmp/feed.xml"\ninterval = "1h"\n',
+        'interval = "90s"\nalert_on_first_poll = true\nfollow_links = true\ntier = 1\n\n'
+        '[[sources]]\nname = "disk"\nurl = "file:///tmp/feed.xml"\ninterval = "1h"\n'
+        "tier = 3\n",
     )
     for source in load_config(path).sources:
         stored = source_record(source, "config")
         assert sources._decode(source.name, stored) == source
+    assert [s.tier for s in load_config(path).sources] == [2, 1, 3]
+
+
+def test_a_default_tier_leaves_a_stored_record_as_it_was_before_tiers() -> None:
+    """A record stored before tiers has no ``tier``; writing the default again must not change
+    it, or every source of an upgraded deployment would count as changed and be due at once."""
+    wire = SourceConfig("wire", "https://x.test/feed")
+    assert "tier" not in json.loads(source_record(wire, "config"))
+    assert json.loads(source_record(replace(wire, tier=1), "config"))["tier"] == 1
 
 
 BAD_URLS = [

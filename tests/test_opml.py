@@ -13,7 +13,15 @@ import pytest
 
 from monitor.errors import ConfigError
 from monitor.sources import opml
-from monitor.sources.opml import Outline, Subscription, names_for, read_opml, slug, write_opml
+from monitor.sources.opml import (
+    NS,
+    Outline,
+    Subscription,
+    names_for,
+    read_opml,
+    slug,
+    write_opml,
+)
 from tests.test_cli import newsmon
 
 READER = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -138,6 +146,43 @@ def test_what_is_written_reads_back_the_same() -> None:
     ]
 
 
+def test_a_tier_is_read_from_newsmon_tier_or_a_bare_tier_and_written_back() -> None:
+    text = (
+        f'<opml version="2.0" xmlns:newsmon="{NS}"><body>'
+        '<outline text="ap" xmlUrl="https://ap.example/f" newsmon:tier="1"/>'
+        '<outline text="blog" xmlUrl="https://b.example/f" tier="3"/>'
+        '<outline text="both" xmlUrl="https://c.example/f" newsmon:tier="1" tier="3"/>'
+        '<outline text="plain" xmlUrl="https://d.example/f"/>'
+        "</body></opml>"
+    )
+    assert [o.tier for o in read_opml(text.encode(), "t.opml")] == ["1", "3", "1", None]
+    written = write_opml([Subscription("ap", "https://ap.example/f", "feed", None, 1),
+                          Subscription("bbc", "https://b.example/f", "feed")])  # fmt: skip
+    assert 'newsmon:tier="1"' in written and written.count("tier=") == 1  # not for tier 2
+    assert [o.tier for o in read_opml(written.encode(), "out.opml")] == ["1", None]
+
+
+def test_an_outline_with_a_bad_tier_is_refused_naming_it_and_nothing_is_stored(
+    newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    config = tmp_path / "m.toml"
+    config.write_text(f'[redis]\nprefix = "{prefix}"\n')
+    path = tmp_path / "tiers.opml"
+    path.write_text(
+        f'<opml version="2.0" xmlns:newsmon="{NS}"><body>'
+        '<outline text="ap" xmlUrl="https://ap.example/f" newsmon:tier="1"/>'
+        '<outline text="odd" xmlUrl="https://o.example/f" newsmon:tier="top"/>'
+        "</body></opml>"
+    )
+    env = {"NEWSMON_REDIS_URL": redis_url}
+    got = newsmon(newsmon_cmd, "sources", "import", str(path), "--config", str(config), env=env)
+    assert got.returncode == 2, got.stdout
+    assert "outline 2 (title 'odd').tier: must be 1 (official or wire)" in got.stderr
+    assert str(path) in got.stderr
+    listed = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
+    assert listed.stdout == ""
+
+
 def test_import_export_import_gives_the_same_sources(
     newsmon_cmd: list[str], tmp_path: Path, redis_url: str, prefix: str
 ) -> None:
@@ -151,7 +196,8 @@ def test_import_export_import_gives_the_same_sources(
     assert got.returncode == 0, got.stderr
     assert got.stdout.splitlines()[-1] == f"imported 5 sources from {tmp_path / 'mine.opml'}"
     added = newsmon(newsmon_cmd, "sources", "add", "live", "https://x.example/live", "--kind",
-                    "page", "--interval", "90s", "--config", str(first), env=env)  # fmt: skip
+                    "page", "--interval", "90s", "--tier", "1", "--config", str(first),
+                    env=env)  # fmt: skip
     assert added.returncode == 0, added.stderr
     again = newsmon(newsmon_cmd, "sources", "import", str(tmp_path / "mine.opml"), "--config",
                     str(first), env=env)  # fmt: skip
@@ -164,14 +210,15 @@ def test_import_export_import_gives_the_same_sources(
                    env=env)  # fmt: skip
     assert back.returncode == 0, back.stderr
 
-    def listed(config: Path) -> list[tuple[str, str, str, float | None]]:
+    def listed(config: Path) -> list[tuple[str, str, str, float | None, int]]:
         rows = newsmon(newsmon_cmd, "sources", "list", "--json", "--config", str(config), env=env)
         return [
-            (r["name"], r["url"], r["kind"], r["interval"])
+            (r["name"], r["url"], r["kind"], r["interval"], r["tier"])
             for r in map(json.loads, rows.stdout.splitlines())
         ]
 
     assert len(listed(first)) == 6 and listed(second) == listed(first)
+    assert [row[4] for row in listed(second)].count(1) == 1  # the page's tier came back
 
 
 def test_import_of_a_bad_outline_stores_nothing(

@@ -57,7 +57,7 @@ async def test_feed_baseline_then_new_item_then_not_modified(
     assert (second.status, second.alerts, second.skipped) == ("changed", 1, 1)
     (alert,) = await stream(store)
     jsonschema.validate(alert, SCHEMA)
-    assert alert["type"] == "item.new"
+    assert alert["type"] == "item.new" and alert["tier"] == 2
     assert alert["item"]["title"] == "EU readies sanctions"
     assert [t["name"] for t in alert["terms"]] == ["sanctions"]
 
@@ -319,3 +319,24 @@ async def test_a_block_deleted_inside_the_window_is_reported_by_the_next_poll(
     assert len(http_server.requests_for("/live")) == seen + 1
     quiet = await poll(store, source)  # nothing pending now: validators again, and no diff
     assert (quiet.status, quiet.alerts) == ("not_modified", 0)
+
+
+async def test_every_alert_carries_its_sources_tier(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    """The tier comes from the source's definition at the poll, on feeds and pages alike."""
+    http_server.put("/wire.xml", rss([ITEM_A]))
+    http_server.put("/live", liveblog([UPD_1]), "text/html")
+    wire = SourceConfig("wire", http_server.url("/wire.xml"), tier=1)
+    live = SourceConfig("live", http_server.url("/live"), kind="page", tier=3)
+    for source in (wire, live):
+        assert (await poll(store, source)).status == "baseline"
+    http_server.put("/wire.xml", rss([ITEM_B, ITEM_A]))
+    http_server.put("/live", liveblog([UPD_2, UPD_1]), "text/html")
+    for source in (wire, live):
+        assert (await poll(store, source)).alerts == 1
+    alerts = await stream(store)
+    for alert in alerts:
+        jsonschema.validate(alert, SCHEMA)
+    assert [(a["source"], a["type"], a["tier"]) for a in alerts] == [
+        ("wire", "item.new", 1), ("live", "block.new", 3)]  # fmt: skip

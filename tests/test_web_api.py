@@ -238,7 +238,8 @@ async def test_sources(site: str, redis_url: str, prefix: str) -> None:
     status, bad = await call("POST", api, json={"name": "w", "url": url, "interval": "often"})
     assert (status, bad["field"]) == (400, "interval")
     assert bad["error"] == 'must be a duration like "90s" or "5m"'
-    for extra, field in [({"colour": 1}, "colour"), ({"kind": "x"}, "kind")]:
+    for extra, field in [({"colour": 1}, "colour"), ({"kind": "x"}, "kind"), ({"tier": 0}, "tier"),
+                         ({"tier": "low"}, "tier")]:  # fmt: skip
         status, bad = await call("POST", api, json={"name": "w", "url": url, **extra})
         assert (status, bad["field"]) == (400, field)
     assert members(redis_url, f"{prefix}:sourcedefs") == set()
@@ -247,6 +248,11 @@ async def test_sources(site: str, redis_url: str, prefix: str) -> None:
     assert members(redis_url, schedule) == {"w"}
     (row,) = (await call("GET", api))[1]
     assert (row["source"], row["url"], row["interval"], row["disabled"]) == ("w", url, 90, False)
+    assert row["tier"] == 2
+    status, made = await call("POST", api, json={"name": "w", "url": url, "interval": "90s",
+                                                 "tier": 1})  # fmt: skip
+    assert (status, made) == (201, {"name": "w", "changed": True})  # the tier edited
+    assert (await call("GET", api))[1][0]["tier"] == 1
     assert row["failures"] == 0 and row["next_poll"] and row["watched"] is True
     assert {"last_poll", "last_error", "gone", "alerts_24h", "documents"} <= set(row)
     assert (await call("POST", api + "/w/disable"))[1] == {"name": "w", "disabled": True}

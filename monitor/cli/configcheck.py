@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from monitor.cli.common import aligned, config_of
-from monitor.config import Config
+from monitor.config import DEFAULT_TIER, Config
 
 
 async def check(args: argparse.Namespace) -> int:
@@ -26,8 +26,16 @@ def describe(config: Config) -> list[str]:
         f"at most {m.max_bytes} bytes, {m.concurrency} at once",
         f"sources   {len(config.sources)}",
     ]
-    watched = [[s.name, s.kind, s.url, f"every {config.interval_of(s):g}s"] for s in config.sources]
+    watched = [
+        [s.name, s.kind, s.url, f"every {config.interval_of(s):g}s", _tier(s.tier)]
+        for s in config.sources
+    ]
     lines += aligned(watched, indent="  ")
     lines.append(f"keywords  {len(config.keywords)}")
     lines += aligned([[k.name, k.query] for k in config.keywords], indent="  ")
     return lines
+
+
+def _tier(tier: int) -> str:
+    """A tier other than the default, as a column ("" for tier 2, which most sources are)."""
+    return "" if tier == DEFAULT_TIER else f"tier {tier}"

@@ -56,6 +56,8 @@ def _from_outline(outline: opml.Outline, name: str, where: str, files: bool) -> 
     table: dict[str, Any] = {"name": name, "url": outline.url, "kind": outline.kind}
     if outline.interval is not None:
         table["interval"] = outline.interval
+    if outline.tier is not None:
+        table["tier"] = outline.tier
     return source_from_table(table, outline.label, where, local=files)
 
 
@@ -64,7 +66,7 @@ async def export_opml(args: argparse.Namespace) -> int:
     async with open_store(config_of(args, missing_ok=True)) as store:
         listed = await sources.listing(store)
     text = opml.write_opml(
-        opml.Subscription(i.name, i.source.url, i.source.kind, i.source.interval)
+        opml.Subscription(i.name, i.source.url, i.source.kind, i.source.interval, i.source.tier)
         for i in listed
         if i.source is not None
     )

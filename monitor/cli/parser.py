@@ -156,6 +156,9 @@ def _sources(sub: Any, common: argparse.ArgumentParser) -> None:
     add.add_argument("--interval", help='e.g. "90s" or "5m" (default: [monitor] interval)')
     add.add_argument("--alert-on-first-poll", action="store_true")
     add.add_argument("--follow-links", action="store_true", help="feeds: poll the items' pages")
+    add.add_argument(
+        "--tier", default=None, metavar="N", help="1 official/wire, 2 default, 3 low (default 2)"
+    )
     add.set_defaults(handler="sources:add")
     remove = ssub.add_parser("remove", parents=[common], help="stop watching a source")
     remove.add_argument("name")

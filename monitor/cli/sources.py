@@ -42,6 +42,7 @@ def _listed_row(item: sources.Listed) -> dict[str, Any]:
         "interval": s.interval if s else None,
         "alert_on_first_poll": s.alert_on_first_poll if s else None,
         "follow_links": s.follow_links if s else None,
+        "tier": s.tier if s else None,
         "origin": item.origin,
         "next_poll": item.next_poll,
         "polling": item.slot.leased,
@@ -58,13 +59,15 @@ def _listed_cells(item: sources.Listed) -> list[str]:
     flags = [f for f, on in (("follow_links", s.follow_links),) if on]
     extra = f"[{', '.join(flags)}]" if flags else ""
     off = "DISABLED" if item.disabled else ""
-    return [s.name, s.kind, s.url, every, f"({item.origin})", extra, off]
+    return [s.name, s.kind, f"tier {s.tier}", s.url, every, f"({item.origin})", extra, off]
 
 
 async def add(args: argparse.Namespace) -> int:
     table: dict[str, Any] = {"name": args.name, "url": args.url, "kind": args.kind}
     if args.interval is not None:
         table["interval"] = args.interval
+    if args.tier is not None:
+        table["tier"] = args.tier  # a string: validated as the config file's, with its message
     table |= {"alert_on_first_poll": args.alert_on_first_poll, "follow_links": args.follow_links}
     source = source_from_table(table)  # refuses a bad source before anything is stored
     async with open_store(_config(args)) as store:

@@ -309,7 +309,7 @@ class Poller:
         job = Job(source.name, parsed.documents, prev, known or {}, baseline, new_is_baseline, now)
         found = await self._detect(job)
         work.states += found.states
-        work.alerts += found.alerts
+        work.alerts += [alert | {"tier": source.tier} for alert in found.alerts]
         work.limited |= found.limited
 
     async def _detect(self, job: Job) -> Found:

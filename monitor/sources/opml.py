@@ -5,6 +5,8 @@ newsmon's own outlines for live pages; the XML parser resolves no entity and fet
 A source's name comes from its outline's title, made valid (letters, digits, ``-``, ``_``,
 ``.``) and unique. Writing gives OPML 2.0 that feed readers read, with newsmon's kind and
 interval kept as attributes of its own namespace so that an export imports back the same.
+A source's tier is ``newsmon:tier`` ("1", "2" or "3"; written only when it is not the default
+2); a bare ``tier`` attribute, as someone writing OPML by hand might put it, is read too.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Outline:
     url: str
     kind: str = "feed"
     interval: str | None = None  # as written ("90s"), validated like the config file's
+    tier: str | None = None  # as written ("1"), validated like the config file's
     number: int = field(default=0, compare=False)  # its place among the file's <outline>s
 
     @property
@@ -72,7 +75,8 @@ def _outline(element: etree._Element, number: int) -> Outline | None:
     url = get("xmlUrl") if kind == "feed" else get("htmlUrl") or get("url")
     if not url or not url.strip():
         return None  # a folder, or a site with no feed
-    return Outline(title, url.strip(), kind, get(f"{{{NS}}}interval"), number)
+    tier = get(f"{{{NS}}}tier") or get("tier")
+    return Outline(title, url.strip(), kind, get(f"{{{NS}}}interval"), tier, number)
 
 
 def names_for(outlines: Sequence[Outline], taken: Iterable[str] = ()) -> list[str]:
@@ -124,6 +128,7 @@ class Subscription:
     url: str
     kind: str
     interval: float | None = None
+    tier: int = 2
 
 
 def write_opml(subscriptions: Iterable[Subscription], title: str = "newsmon sources") -> str:
@@ -147,4 +152,6 @@ def _attributes(s: Subscription) -> str:
         pairs += [("type", "link"), ("htmlUrl", s.url), ("newsmon:kind", s.kind)]
     if s.interval is not None:
         pairs.append(("newsmon:interval", f"{s.interval:g}s"))
+    if s.tier != 2:
+        pairs.append(("newsmon:tier", str(s.tier)))
     return " ".join(f"{k}={quoteattr(v)}" for k, v in pairs)

@@ -208,6 +208,7 @@ def _status_row(
         "source": name,
         "kind": source.kind if source else None,
         "url": source.url if source else None,
+        "tier": source.tier if source else None,
         "watched": listed is not None,
         "disabled": bool(listed and listed.disabled),
         "last_poll": state.last_poll,

@@ -34,7 +34,7 @@ MATCHES = 200  # blocks a query test returns at most
 # hostile query costs at most the matcher's work limit per text, but that is still time the
 # loop must not lose. Two at a time, so a burst of tests queues here instead of the loop.
 _MATCHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="newsmon-query-test")
-_SOURCE_FIELDS = ("name", "url", "kind", "interval", "alert_on_first_poll", "follow_links")
+_SOURCE_FIELDS = ("name", "url", "kind", "interval", "alert_on_first_poll", "follow_links", "tier")
 routes = web.RouteTableDef()
 
 

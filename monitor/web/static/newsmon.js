@@ -279,6 +279,7 @@ function startSources() {
     event.preventDefault();
     const body = { name: form.name.value, url: form.url.value, kind: form.kind.value };
     if (form.interval.value.trim()) body.interval = form.interval.value.trim();
+    body.tier = Number(form.tier.value);
     const reply = await send("POST", "/api/sources", body);
     const box = document.getElementById("source-error");
     if (reply.ok) { window.location.reload(); return; }
