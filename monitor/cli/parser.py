@@ -99,6 +99,11 @@ def _subscribe(sub: Any, common: argparse.ArgumentParser) -> None:
     subscribe.add_argument("--source", action="append", default=[], metavar="NAME")
     subscribe.add_argument("--replay", type=count, default=0, metavar="N")
     subscribe.add_argument("--count", type=count, default=0, metavar="N", help="stop after N")
+    subscribe.add_argument(
+        "--stories",
+        action="store_true",
+        help="a story's first report as one line, then one short line as outlets join it",
+    )
     subscribe.set_defaults(handler="subscribe:subscribe")
 
 
