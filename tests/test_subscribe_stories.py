@@ -26,6 +26,7 @@ def story_alert(
     """An item.new alert of story ``story``, its ``sources``-th outlet (the first when 1)."""
     made: dict[str, Any] = {**alert(n, source), "tier": 2}
     made["item"]["title"] = f"Troops return to bases ({source})"
+    made["item"]["text"] = f"Some units are returning to their bases, {source} reports."
     made["story"] = {"id": story, "first": sources == 1, "sources": sources,
                      "first_source": first_source, "first_seen": FIRST_SEEN}  # fmt: skip
     return made

@@ -21,6 +21,7 @@ from tests.desk import Desk
 from tests.feeds import rss
 from tests.httpserver import LocalHTTPServer, free_port
 from tests.test_e2e import LogLines, Newsmon, stop_all, stream_alerts, wait_for
+from tests.test_subscribe_stories import story_alert
 from tests.test_web_api import put_all, typed
 from tests.test_web_pages import EDITED, run_once
 
@@ -327,3 +328,96 @@ def _fits(driver: WebDriver) -> bool:
     """Nothing wider than the window (the sources table scrolls in a box of its own)."""
     return bool(driver.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth"))  # fmt: skip
+
+
+def test_a_story_card_grows_as_outlets_join_and_a_click_shows_only_that_story(
+    tmp_path: Path, prefix: str, redis_url: str, newsmon_cmd: list[str], browser: WebDriver
+) -> None:
+    """Issue 16: a story's alerts are one card, the server's and the script's alike; a joining
+    alert arriving live adds its report (expandable), raises the count and brings the card to
+    the top, without a reload; the story's link shows only its alerts, live too."""
+    (tmp_path / "web.toml").write_text(f'[redis]\nprefix = "{prefix}"\n')
+    port = free_port()
+    web = Newsmon(newsmon_cmd, tmp_path / "web.toml", {"NEWSMON_REDIS_URL": redis_url}).start(
+        "web", "--port", str(port)
+    )
+    base = f"http://127.0.0.1:{port}"
+    put_all(redis_url, prefix, [story_alert(1, "wire", "s-a", 1), story_alert(2, "ap", "s-a", 2),
+                                typed(3, "block.edited")])  # fmt: skip
+    try:
+        LogLines(web).wait(lambda e: e.get("event") == "serving the web pages", "the pages")
+        check_story_card_grows(browser, base, tmp_path, redis_url, prefix)
+        check_story_filter(browser, tmp_path, redis_url, prefix)
+    finally:
+        stop_all([web])
+
+
+def _card(driver: WebDriver, story: str) -> Any:
+    found = driver.find_elements(By.CSS_SELECTOR, f'article.story[data-story="{story}"]')
+    return found[0] if found else None
+
+
+def _reports(card: Any) -> list[Any]:
+    return list(card.find_elements(By.CSS_SELECTOR, "ul.reports li.report"))
+
+
+def check_story_card_grows(
+    driver: WebDriver, base: str, tmp_path: Path, redis_url: str, prefix: str
+) -> None:
+    driver.get(base + "/")
+    until(driver, lambda d: d.find_element(By.ID, "alerts").get_attribute("data-live") == "yes",
+          "the event stream to open")  # fmt: skip
+    edit, card = driver.find_elements(By.CSS_SELECTOR, "article.alert")
+    assert card.get_attribute("data-story") == "s-a" and edit.get_attribute("data-story") is None
+    line = card.find_element(By.CSS_SELECTOR, ".story-line")
+    assert line.text.startswith(f"2 outlets, first: wire at 2026-11-25 {READER_ZONE[1]} "), (
+        line.text
+    )
+    assert [r.find_element(By.CSS_SELECTOR, ".source").text for r in _reports(card)] == ["ap"]
+    driver.execute_script(_RECORD_ARRIVALS)
+    (joined,) = put_all(redis_url, prefix, [story_alert(4, "dw", "s-a", 3)])
+    until(driver, lambda d: len(_reports(_card(d, "s-a"))) == 2, "the joining report")
+    first = driver.find_element(By.CSS_SELECTOR, "article.alert")
+    assert first.get_attribute("data-story") == "s-a", "the card came to the top"
+    assert len(driver.find_elements(By.CSS_SELECTOR, "article.alert")) == 2  # no new card
+    assert first.find_element(By.CSS_SELECTOR, ".story-link").text == "3 outlets"
+    assert driver.execute_script("return window.notReloaded") is True
+    report = _reports(first)[1]
+    assert report.get_attribute("data-id") == joined
+    snippet = report.find_element(By.CSS_SELECTOR, ".snippet")
+    assert not snippet.is_displayed()  # listed, folded
+    report.find_element(By.TAG_NAME, "summary").click()
+    until(driver, lambda d: snippet.is_displayed(), "the report expanded")
+    assert (
+        report.find_element(By.CSS_SELECTOR, "a")
+        .get_attribute("href")
+        .endswith(f"/alerts/{joined}")
+    )
+    shot(driver, tmp_path, "wall-story-grown")
+    put_all(redis_url, prefix, [story_alert(5, "wire", "s-b", 1)])  # a new story, drawn live
+    until(driver, lambda d: _card(d, "s-b") is not None, "the new story's card")
+    put_all(redis_url, prefix, [story_alert(6, "bbc", "s-b", 2)])
+    until(driver, lambda d: len(_reports(_card(d, "s-b"))) == 1, "the script's card to grow")
+    live = _card(driver, "s-b")
+    assert live.find_element(By.CSS_SELECTOR, ".story-line").text.startswith(
+        "2 outlets, first: wire at "
+    )
+    assert LOCAL.search(live.find_element(By.CSS_SELECTOR, ".story-line time").text)
+    driver.set_window_size(390, 844)
+    assert _fits(driver), "the page scrolls sideways at phone size"
+    shot(driver, tmp_path, "wall-story-phone")
+    driver.set_window_size(1280, 900)
+
+
+def check_story_filter(driver: WebDriver, tmp_path: Path, redis_url: str, prefix: str) -> None:
+    _card(driver, "s-a").find_element(By.CSS_SELECTOR, ".story-link").click()
+    until(driver, lambda d: d.find_elements(By.ID, "story-filter"), "the story's page")
+    assert driver.current_url.endswith("/?story=s-a")
+    until(driver, lambda d: d.find_element(By.ID, "alerts").get_attribute("data-live") == "yes",
+          "the event stream to open")  # fmt: skip
+    (card,) = driver.find_elements(By.CSS_SELECTOR, "article.alert")
+    assert card.get_attribute("data-story") == "s-a" and len(_reports(card)) == 2
+    put_all(redis_url, prefix, [story_alert(7, "ap", "s-b", 3), story_alert(8, "afp", "s-a", 4)])
+    until(driver, lambda d: len(_reports(_card(d, "s-a"))) == 3, "the story's next report")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "article.alert")) == 1  # not s-b's
+    shot(driver, tmp_path, "wall-one-story")

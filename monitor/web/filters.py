@@ -35,14 +35,27 @@ class NotFound(web.HTTPNotFound):
 
 
 def alert_wanted(query: MultiMapping[str]) -> Callable[[dict[str, Any]], bool]:
-    """The alert filter of ``?term=…&source=…&type=…`` (each repeatable; empty ones ignored)."""
+    """The alert filter of ``?term=…&source=…&type=…&story=…`` (each repeatable; empty ones
+    ignored)."""
     terms, names, types = (_values(query, key) for key in ("term", "source", "type"))
     unknown = sorted(set(types) - TYPES)
     if unknown:
         raise BadRequest(
             f"unknown alert type {unknown[0]!r}: one of {', '.join(sorted(TYPES))}", "type"
         )
-    return alert_filter(terms, names, types)
+    wanted = alert_filter(terms, names, types)
+    stories = frozenset(_values(query, "story"))
+    if not stories:
+        return wanted
+    return lambda alert: story_id(alert) in stories and wanted(alert)
+
+
+def story_id(alert: dict[str, Any]) -> str | None:
+    """The id of the story an alert belongs to, None when it has none (an edit, a removal,
+    stories off, or an alert from before stories)."""
+    story = alert.get("story")
+    found = story.get("id") if isinstance(story, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def stream_id(value: str | None, field: str) -> str | None:

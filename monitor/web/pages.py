@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from monitor import render
 from monitor.store import is_stream_id
 from monitor.web.api import recent_alerts, summary
+from monitor.web.cards import cards
 from monitor.web.filters import BadRequest, alert_wanted
 from monitor.web.state import STORE
 from monitor.web.views import edit_pieces, excerpts, health, health_class, time_tag, url_breaks
@@ -47,8 +48,9 @@ async def wall(request: web.Request) -> web.Response:
     found, _ = await recent_alerts(store, None, WALL, wanted)
     choices = {"terms": [k.name for k in await store.keywords()],
                "sources": await store.schedule.names(), "types": TYPE_LABELS}  # fmt: skip
-    chosen = {key: request.query.get(key, "") for key in ("term", "source", "type")}
-    return _page("wall.html", alerts=found, after=after, choices=choices, chosen=chosen)
+    chosen = {key: request.query.get(key, "") for key in ("term", "source", "type", "story")}
+    return _page("wall.html", alerts=found, cards=cards(found), after=after, choices=choices,
+                 chosen=chosen)  # fmt: skip
 
 
 @routes.get("/alerts/{stream_id}")

@@ -93,7 +93,7 @@ function link(alert) {
   return typeof url === "string" && /^https?:\/\//.test(url) ? url : null;
 }
 
-// The same card the server renders (templates/_alert.html).
+// The same card the server renders (templates/_alert.html alert_card).
 function alertCard(streamId, alert) {
   const at = alert.detected_at || "";
   const meta = el("p", { class: "meta" },
@@ -119,6 +119,62 @@ function alertCard(streamId, alert) {
   return card;
 }
 
+// An alert's story, when it has a usable one (as web/filters.story_id).
+function storyOf(alert) {
+  const story = alert.story;
+  return story && typeof story === "object" && typeof story.id === "string" ? story : null;
+}
+
+// "N outlets, first: SOURCE at TIME", its count a link to the story's alerts alone.
+function storyLine(storyId, outlets, firstSource, firstSeen) {
+  return el("p", { class: "story-line" },
+    el("a", { class: "story-link", href: `/?story=${encodeURIComponent(storyId)}`, title: "Only this story's alerts" },
+      `${outlets} outlet${outlets === 1 ? "" : "s"}`),
+    ", first: ", el("span", { class: "first-source" }, firstSource), " at ", timeTag(firstSeen));
+}
+
+// One other report of a story, expandable (templates/_alert.html report).
+function reportItem(streamId, alert) {
+  const summary = el("summary", {}, timeTag(alert.detected_at || ""), " · ",
+    el("span", { class: "source" }, alert.source), " · ", headline(alert));
+  const details = el("details", {}, summary);
+  for (const s of excerpts(alert)) details.append(el("p", { class: "snippet" }, marked(s)));
+  const out = el("p", { class: "out" }, el("a", { href: `/alerts/${streamId}` }, "The alert in full"));
+  const url = link(alert);
+  if (url) out.append(" · ", el("a", { href: url, rel: "noopener noreferrer", target: "_blank" }, "Read at the source"));
+  details.append(out);
+  return el("li", { class: "report", "data-id": streamId }, details);
+}
+
+// A story's card (templates/_alert.html story_card) opened by the alert that arrived.
+function storyCard(streamId, alert, story) {
+  const card = alertCard(streamId, alert);
+  const outlets = Number.isInteger(story.sources) ? story.sources : 1;
+  card.classList.add("story");
+  card.setAttribute("data-story", story.id);
+  card.setAttribute("data-outlets", String(outlets));
+  card.append(storyLine(story.id, outlets, story.first_source || alert.source, story.first_seen || alert.detected_at || ""),
+    el("ul", { class: "reports", "aria-label": "The other reports of this story" }));
+  return card;
+}
+
+// An outlet joined: its report is listed, the count grows, and the card comes to the top.
+function joinCard(card, streamId, alert, story) {
+  card.querySelector("ul.reports").append(reportItem(streamId, alert));
+  const outlets = Math.max(Number(card.dataset.outlets) || 0, Number.isInteger(story.sources) ? story.sources : 0);
+  card.dataset.outlets = String(outlets);
+  card.querySelector(".story-link").textContent = `${outlets} outlet${outlets === 1 ? "" : "s"}`;
+  card.classList.add("fresh");
+  card.parentNode.prepend(card);
+}
+
+function addAlert(list, streamId, alert) {
+  const story = storyOf(alert);
+  const card = story && list.querySelector(`article[data-story="${CSS.escape(story.id)}"]`);
+  if (card) joinCard(card, streamId, alert, story);
+  else list.prepend(story ? storyCard(streamId, alert, story) : alertCard(streamId, alert));
+}
+
 function startWall() {
   const list = document.getElementById("alerts");
   const live = document.getElementById("live");
@@ -131,7 +187,7 @@ function startWall() {
     const empty = document.getElementById("empty");
     if (empty) empty.remove();
     if (list.querySelector(`[data-id="${CSS.escape(event.lastEventId)}"]`)) return;
-    list.prepend(alertCard(event.lastEventId, JSON.parse(event.data)));
+    addAlert(list, event.lastEventId, JSON.parse(event.data));
     after = event.lastEventId;
     fresh += 1;
     live.textContent = `${fresh} new alert${fresh === 1 ? "" : "s"} since the page opened.`;
