@@ -63,10 +63,10 @@ class Desk:
         # The group exists before any alert, so none is missed while a forwarder starts.
         self.redis.xgroup_create(f"{prefix}:stream", GROUP, "$", mkstream=True)
 
-    def section(self, receiver: Receiver, rules: str) -> None:
+    def section(self, receiver: Receiver, rules: str, notify: str = "") -> None:
         self.config.write_text(
             f'[redis]\nprefix = "{self.prefix}"\n[[forward]]\nname = "{GROUP}"\n'
-            f'webhook = "{receiver.url()}"\n{rules}\n'
+            f'webhook = "{receiver.url()}"\nnotify = [{notify}]\n{rules}\n'
         )
 
     def start(self, now: str, *extra: str) -> subprocess.Popen[str]:
@@ -113,11 +113,17 @@ def desk(tmp_path: Path, prefix: str, redis_url: str, newsmon_cmd: list[str]) ->
 
 
 def singles(receiver: Receiver) -> list[str]:
-    return [d.body["id"] for d in receiver.ok() if d.body.get("type") != "digest"]
+    """The alerts the webhook took one by one."""
+    return [d.body["id"] for d in receiver.to("/hook") if d.status == 200 and not _digest(d.body)]
 
 
 def digests(receiver: Receiver) -> list[dict[str, Any]]:
-    return [d.body for d in receiver.ok() if d.body.get("type") == "digest"]
+    """The digests the webhook took."""
+    return [d.body for d in receiver.to("/hook") if d.status == 200 and _digest(d.body)]
+
+
+def _digest(body: dict[str, Any]) -> bool:
+    return body.get("type") == "digest"
 
 
 def everything(receiver: Receiver) -> Counter[str]:
@@ -166,7 +172,8 @@ def test_per_story_sigkills_before_and_during_a_digest_lose_and_repeat_nothing(
 def test_quiet_hours_hold_through_restarts_and_end_in_one_digest_tier_1_breaks_through(
     desk: Desk, receiver: Receiver
 ) -> None:
-    desk.section(receiver, 'quiet_hours = "22:00-07:00"\ntimezone = "Europe/Kyiv"')
+    apprise = f'"json://127.0.0.1:{receiver.port}/apprise"'  # a second target of the section
+    desk.section(receiver, 'quiet_hours = "22:00-07:00"\ntimezone = "Europe/Kyiv"', apprise)
     night = desk.start("2026-12-03T21:00:00Z")  # 23:00 in Kyiv
     desk.add(make_alert(1, "dw"), make_alert(2, "ap", tier=2), make_alert(3, "gov", tier=1))
     desk.add(make_alert(4, "blog", tier=3))
@@ -183,6 +190,9 @@ def test_quiet_hours_hold_through_restarts_and_end_in_one_digest_tier_1_breaks_t
     assert digest["reason"] == "quiet_hours" and digest["count"] == 4
     assert [a["id"] for a in digest["alerts"]] == ["alert-1", "alert-2", "alert-4", "alert-5"]
     wait_for(lambda: desk.left_over() == [], "nothing left held")
+    chat = [d.body for d in receiver.to("/apprise") if d.status == 200]
+    assert [c["title"] for c in chat] == ["[gov] R3", "[quiet hours] 4 alerts held"]
+    assert chat[1]["message"].splitlines()[0] == "- [dw] R1 https://dw.example/1"
     desk.add(make_alert(6, "dw"))  # after the quiet hours, alerts go at once again
     wait_for(lambda: singles(receiver) == ["alert-3", "alert-6"], "a daytime alert at once")
     assert set(everything(receiver).values()) == {1}
