@@ -7,6 +7,7 @@ the next forwarder later, never by waiting."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import signal
@@ -17,14 +18,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 import redis
 
 from monitor.config import ConfigError, config_from_mapping, parse_throttle
-from monitor.desk import QuietHours, keywords_of
+from monitor.desk import DeskRules, QuietHours, keywords_of
+from monitor.forward import Forwarder, Route, Webhook
 from monitor.forward.digest import digest_message
+from monitor.store import Store
 from tests.receiver import Receiver
 from tests.test_e2e import LogLines, Newsmon, stop_all, wait_for
+from tests.test_forward import until
 
 GROUP = "desk"
 
@@ -293,3 +298,52 @@ def test_a_readable_digest_lists_the_held_alerts() -> None:
     title, body = digest_message(many)
     assert title == "[quiet hours] 31 alerts held" and body.endswith("… and 1 more")
     assert keywords_of({"terms": []}) == ["*"]
+
+
+class Clock:
+    """A clock the test moves by hand (the forwarder takes its clock as an argument)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_two_forwarders_of_one_group_send_a_story_first_report_once(
+    store: Store, receiver: Receiver
+) -> None:
+    """Copies of one story reach two forwarders of one group at once: the hold-or-send script
+    decides for both, so the story has one first report and one digest of the rest."""
+    clock = Clock(datetime(2026, 12, 3, 10, tzinfo=UTC).timestamp())
+    async with aiohttp.ClientSession() as session:
+        forwarders = [
+            Forwarder(store, Route(GROUP, [Webhook(receiver.url(), session)], lambda _: True,
+                                   DeskRules(per_story=True)), name=name, clock=clock)
+            for name in ("a", "b")
+        ]  # fmt: skip
+        await forwarders[0].consumer.join("$")
+        tasks = [asyncio.create_task(f.run()) for f in forwarders]
+        for n in range(1, 13):
+            story = "s-1" if n <= 10 else "s-2"
+            alert = json.dumps(make_alert(n, f"outlet{n}", story))
+            await store.redis.xadd(store.keys.stream, {"alert": alert})
+        held = [store.keys.held(GROUP).bin(f"story:s-{i}") for i in (1, 2)]
+
+        async def counts() -> list[int]:
+            return [await store.redis.llen(key) for key in held]
+
+        await until(lambda: len(singles(receiver)) == 2, "the two first reports")
+        while await counts() != [9, 1]:
+            await asyncio.sleep(0.02)
+        clock.now += 1801  # the default story digest is 30 minutes
+        await until(lambda: len(digests(receiver)) == 2, "one digest per story")
+        for forwarder in forwarders:
+            forwarder.stop()
+        await asyncio.gather(*tasks)
+    sent = [int(alert_id.split("-")[1]) for alert_id in singles(receiver)]
+    assert sorted(n <= 10 for n in sent) == [False, True]  # one first report of each story
+    by_story = {d["story"]["id"]: d["count"] for d in digests(receiver)}
+    assert by_story == {"s-1": 9, "s-2": 1}
+    assert everything(receiver) == Counter(f"alert-{n}" for n in range(1, 13))
+    assert sum(f.route.delivered for f in forwarders) == 12
