@@ -13,7 +13,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -101,7 +101,7 @@ class ForwardConfig:
     terms: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
-    rules: DeskRules = DeskRules()  # per-story digests, quiet hours, throttle
+    rules: DeskRules = field(default_factory=DeskRules)  # per-story digests, quiet hours, throttle
 
 
 @dataclass(frozen=True, slots=True)

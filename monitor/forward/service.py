@@ -97,6 +97,9 @@ class Forwarder:
         await self.consumer.join()
         entries = await self.consumer.reclaim(self.claim_idle_ms)
         entries += await self.consumer.read(READ_BLOCK_MS, count=1)  # the group shares fairly
+        # What XAUTOCLAIM just took is pending for us, so a first read of our own backlog
+        # returns it again: handled twice, it was delivered again once acknowledged.
+        entries = list({entry.id: entry for entry in entries}.values())
         for entry in entries:
             if self.stopping.is_set():
                 return
