@@ -254,6 +254,8 @@ def test_forward_refuses_bad_rules_naming_file_and_key(
             "forward", "--webhook", "http://x.test/", *extra
         )
         assert done.returncode == 2 and expected in done.stderr, done.stderr
+    alone = Newsmon(newsmon_cmd, plain, env).run("forward", "--per-story")
+    assert alone.returncode == 2 and "set per_story in the section" in alone.stderr
     clock = Newsmon(newsmon_cmd, plain, {**env, "NEWSMON_FORWARD_NOW": "tonight"})
     done = clock.run("forward", "--webhook", "http://x.test/")
     assert done.returncode == 2 and "NEWSMON_FORWARD_NOW" in done.stderr

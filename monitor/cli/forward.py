@@ -25,6 +25,13 @@ async def forward(args: argparse.Namespace) -> int:
     """Forward until SIGINT/SIGTERM (or ``--count`` alerts per group)."""
     logs.configure(getattr(args, "log_level", None) or os.environ.get("NEWSMON_LOG_LEVEL", "info"))
     config = config_of(args, missing_ok=True)
+    given = [key for key, value in _desk_flags(args).items() if value is not None]
+    if given and not (args.webhook or args.notify):
+        flag = "--" + given[0].replace("_", "-")
+        raise ConfigError(
+            f"{flag} applies to a --webhook or --notify target given with it; "
+            f"for the config's [[forward]] sections, set {given[0]} in the section"
+        )
     sections = [_section(args)] if args.webhook or args.notify else list(config.forward)
     if not sections:
         raise ConfigError(
