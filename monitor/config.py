@@ -13,10 +13,11 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from monitor.desk import STORY_DIGEST, DeskRules, Throttle, parse_quiet_hours, parse_zone
 from monitor.errors import ConfigError, QueryError
 from monitor.query import KeywordSpec, check_language, compile_keyword
 from monitor.redisurl import redact, url_problem
@@ -91,6 +92,7 @@ class SourceConfig:
 
 ALERT_TYPES = ("item.new", "block.new", "block.edited", "block.removed")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+DESK_KEYS = ("per_story", "story_digest", "quiet_hours", "timezone", "throttle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class ForwardConfig:
     terms: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
+    rules: DeskRules = field(default_factory=DeskRules)  # per-story digests, quiet hours, throttle
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,7 +494,7 @@ def _forwards(items: list[Any], path: Path | None) -> tuple[ForwardConfig, ...]:
     found: list[ForwardConfig] = []
     seen: set[str] = set()
     for r in _tables(items, "forward", path):
-        r.only("name", "webhook", "headers", "notify", "terms", "sources", "types")
+        r.only("name", *FORWARD_KEYS)
         found.append(forward_from(r, _unique_name(r, seen, "forward")))
     return tuple(found)
 
@@ -519,7 +522,40 @@ def forward_from(r: _Reader, name: str) -> ForwardConfig:
         if not _HEADER_NAME.match(key) or not isinstance(value, str) or "\n" in value:
             raise r.fail(f"headers.{key}", "must be a header name with a one-line string value")
     return ForwardConfig(name, webhook, headers, notify, _strings(r, "terms"),
-                         _strings(r, "sources"), types)  # fmt: skip
+                         _strings(r, "sources"), types, _desk_rules(r))  # fmt: skip
+
+
+FORWARD_KEYS = ("webhook", "headers", "notify", "terms", "sources", "types", *DESK_KEYS)
+
+
+def _desk_rules(r: _Reader) -> DeskRules:
+    zone = r.convert("timezone", parse_zone, parse_zone("UTC"))
+    quiet = r.convert("quiet_hours", lambda v: parse_quiet_hours(v, zone), None)
+    return DeskRules(
+        per_story=r.get("per_story", bool, False),
+        story_digest=r.convert("story_digest", parse_story_digest, STORY_DIGEST),
+        quiet=quiet,
+        throttle=r.convert("throttle", parse_throttle, None),
+    )
+
+
+parse_story_digest = bounded(1.0, 86_400.0, '"1s" and "1d"')
+
+
+def parse_throttle(value: object) -> Throttle:
+    """A throttle from a whole number (alerts per keyword an hour) or "N/DURATION" ("3/15m")."""
+    limit, window = value, "1h"
+    if isinstance(value, str):
+        count, _, per = value.partition("/")
+        limit = int(count) if count.strip().isdigit() else None
+        window = per.strip() or window
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError('must be a whole number of alerts an hour, 1 or more, or like "3/15m"')
+    try:
+        seconds = bounded(60.0, 86_400.0, '"1m" and "1d"')(window)
+    except ValueError as exc:
+        raise ValueError(f"the window {exc}") from None
+    return Throttle(limit, seconds)
 
 
 def _strings(r: _Reader, key: str) -> tuple[str, ...]:

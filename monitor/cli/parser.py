@@ -229,7 +229,35 @@ def _forward(sub: Any, common: argparse.ArgumentParser) -> None:
         help="take over alerts another forwarder left this long (default: 60s)",
     )
     fwd.add_argument("--count", type=count, default=0, metavar="N", help="stop after N alerts")
+    _desk_rules(fwd)
     fwd.set_defaults(handler="forward:forward")
+
+
+def _desk_rules(fwd: argparse.ArgumentParser) -> None:
+    rules = fwd.add_argument_group("a desk's rules (see docs/forwarding.md)")
+    rules.add_argument(
+        "--per-story",
+        action="store_true",
+        help="a story's first report at once, then digests of the outlets that join it",
+    )
+    rules.add_argument(
+        "--story-digest",
+        metavar="DURATION",
+        help="with --per-story: at most one digest of a story this often (default: 30m)",
+    )
+    rules.add_argument(
+        "--quiet-hours",
+        metavar="HH:MM-HH:MM",
+        help="hold alerts in these hours, then send them as one digest (tier 1 breaks through)",
+    )
+    rules.add_argument(
+        "--timezone", metavar="ZONE", help="the quiet hours' time zone (default: UTC)"
+    )
+    rules.add_argument(
+        "--throttle",
+        metavar="N[/DURATION]",
+        help="at most N alerts per keyword an hour (or per DURATION); the rest in a digest",
+    )
 
 
 def _port(value: str) -> int:

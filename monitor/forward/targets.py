@@ -11,6 +11,7 @@ import aiohttp
 from yarl import URL
 
 from monitor.errors import ConfigError, NewsmonError
+from monitor.forward.digest import digest_message
 from monitor.redisurl import redact
 from monitor.render import headline, link, opening
 
@@ -25,7 +26,7 @@ class Target(Protocol):
     name: str  # stable across restarts: deliveries are recorded under it
 
     async def deliver(self, alert: dict[str, Any]) -> None:
-        """Deliver one alert, or raise DeliveryError."""
+        """Deliver one alert (or a digest: ``"type": "digest"``), or raise DeliveryError."""
 
 
 class Webhook:
@@ -118,7 +119,8 @@ class AppriseTarget:
             raise ConfigError(f"not a notification URL Apprise knows: {redact(url)}", key="notify")
 
     async def deliver(self, alert: dict[str, Any]) -> None:
-        title, body = message(alert)
+        digest = alert.get("type") == "digest"
+        title, body = digest_message(alert) if digest else message(alert)
         ok = await asyncio.to_thread(self._apprise.notify, body=body, title=title)
         if not ok:
             raise DeliveryError(f"{self.name}: the notification was not sent")

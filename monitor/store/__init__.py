@@ -7,6 +7,7 @@ from monitor.redisurl import redact
 from monitor.store.connect import connect
 from monitor.store.consumer import Consumer, Entry
 from monitor.store.core import MAX_DOCS, Store, alert_channels
+from monitor.store.digests import Ask, Digest, Digests
 from monitor.store.keys import Keys
 from monitor.store.records import (
     LAST_ID_PART,
@@ -27,9 +28,12 @@ __all__ = [
     "LAST_ID_PART",
     "MAX_DOCS",
     "OUT_OF_MEMORY",
+    "Ask",
     "Claim",
     "Commit",
     "Consumer",
+    "Digest",
+    "Digests",
     "Entry",
     "Keys",
     "Lease",

@@ -24,6 +24,7 @@ from monitor.errors import StoreError
 from monitor.models import DocState
 from monitor.query import KeywordSpec
 from monitor.store.consumer import Consumer
+from monitor.store.digests import Digests
 from monitor.store.group import Grouped
 from monitor.store.keys import Keys
 from monitor.store.pieces import PIECE, pieces
@@ -68,6 +69,10 @@ class Store:
     def consumer(self, group: str, name: str) -> Consumer:
         """A consumer of a group on the alert stream (``newsmon forward``)."""
         return Consumer(self.redis, self.keys, group, name)
+
+    def digests(self, group: str, consumer: str) -> Digests:
+        """A forwarder group's held alerts and digests (the desk's rules)."""
+        return Digests(self.redis, self.keys, group, consumer)
 
     async def ping(self) -> None:
         """Raise StoreError unless Redis answers."""

@@ -20,6 +20,7 @@
 <p>:sources           set: names of the sources ever polled
 <p>:fwd:<group>:<id>  set: the targets a forwarder group delivered stream entry <id> to,
                       until the entry is acknowledged (so a redelivery skips them)
+<p>:fwd:<group>:…     a forwarder group's held alerts and digests (``HeldKeys``, below)
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ class Keys:
     def forwarded(self, group: str, entry_id: str) -> str:
         return f"{self.prefix}:fwd:{group}:{entry_id}"
 
+    def held(self, group: str) -> HeldKeys:
+        """The keys of a forwarder group's held alerts and digests."""
+        return HeldKeys(f"{self.prefix}:fwd:{group}")
+
     def recent(self, name: str) -> str:
         return f"{self.prefix}:recent:{name}"
 
@@ -106,3 +111,55 @@ class Keys:
             self.order(name),
             self.recent(name),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class HeldKeys:
+    """A forwarder group's held alerts (per-story digests, quiet hours, throttle); none of
+    these suffixes can be a stream entry id, so they never meet ``Keys.forwarded``.
+
+    <g>:held:<bin>        list: held alerts ({"entry", "alert"} JSON), oldest first; a bin is
+                          "story:<story id>", "quiet" or "throttle:<keyword>"
+    <g>:due               sorted set: bin → when its digest is due (ms since the epoch)
+    <g>:stories           sorted set: story id → when the group last sent of it (ms); a story
+                          in it is no longer new to the group (kept 7 days)
+    <g>:sent:<window>     hash: keyword → alerts sent in that throttle window (expires)
+    <g>:digest:<id>       list: a digest being delivered (the bin, renamed when claimed)
+    <g>:digests           hash: digest id → {"bin", "due", "created"} JSON
+    <g>:sending           sorted set: digest id → its sender's last sign of life (ms)
+    """
+
+    base: str  # <p>:fwd:<group>
+
+    @property
+    def held_prefix(self) -> str:
+        return f"{self.base}:held:"
+
+    def bin(self, name: str) -> str:
+        return f"{self.held_prefix}{name}"
+
+    @property
+    def due(self) -> str:
+        return f"{self.base}:due"
+
+    @property
+    def stories(self) -> str:
+        return f"{self.base}:stories"
+
+    def sent(self, window: int) -> str:
+        return f"{self.base}:sent:{window}"
+
+    @property
+    def digest_prefix(self) -> str:
+        return f"{self.base}:digest:"
+
+    def digest(self, digest_id: str) -> str:
+        return f"{self.digest_prefix}{digest_id}"
+
+    @property
+    def digests(self) -> str:
+        return f"{self.base}:digests"
+
+    @property
+    def sending(self) -> str:
+        return f"{self.base}:sending"
