@@ -165,7 +165,7 @@ async def test_keywords(site: str, redis_url: str, prefix: str) -> None:
         assert (status, answer["field"]) == (400, "body"), raw
     assert members(redis_url, stored) == set()
     status, made = await call("POST", api, json={"name": "sanc", "query": "sanction*"})
-    assert status == 201 and made == {"name": "sanc", "query": "sanction*", "language": "english"}
+    assert status == 201 and made == {"name": "sanc", "query": "sanction*", "language": "auto"}
     body = {"name": "troops", "query": "truppen", "language": "german"}
     assert (await call("POST", api, json=body))[0] == 201
     assert (await call("GET", api))[1] == [made, body]
