@@ -55,7 +55,9 @@ def test_a_long_text_is_detected_whatever_is_declared_and_a_short_one_keeps_the_
     assert taken_as(RU, "uk") == "ru"
     assert taken_as(EN, None) == "en"
     assert taken_as("Sanctions on Russia", "de") == "de"  # too short to overrule the page
-    assert taken_as("Sanctions on Russia", None) is None  # too short to guess at
+    assert taken_as("Sanctions on Russia", None) == "en"  # none declared: a reliable guess
+    assert taken_as("Live: Kyiv under attack", None) is None  # no reliable guess
+    assert taken_as("\x00\x85\ufffe" + EN, "de") == "en"  # what CLD2 refuses is blanked
 
 
 def test_stemmers_by_language() -> None:
