@@ -172,3 +172,6 @@ def test_keywords_test_shows_the_language_each_text_was_taken_as(
     assert "Санкції: 2 matches [in uk; the page says en]" in found.stdout
     miss = newsmon(newsmon_cmd, "keywords", "test", "санкции", EN, "--config", "x.toml")
     assert miss.returncode == 1 and "text: no match [in en]" in miss.stdout
+    titled = newsmon(newsmon_cmd, "keywords", "test", "title:sanctions", "Budget\nNew sanctions",
+                     "--config", "x.toml")  # fmt: skip
+    assert titled.returncode == 1, titled.stdout  # a text's first line is its title

@@ -47,6 +47,13 @@ def match_block(matcher: Matcher, block: BlockState, source: str) -> Matches:
     return matcher.match(block_text(block), declared=block.lang, title=title, source=source)
 
 
+def title_of(text: str) -> int:
+    """For a text given as is (a keyword test): its first line is its title, as a block's
+    headline is the first line of ``block_text``."""
+    end = text.find("\n")
+    return len(text) if end < 0 else end
+
+
 def build_alerts(
     source: str,
     prev: DocState | None,

@@ -13,7 +13,7 @@ from aiohttp import web
 from monitor.config import check_keyword_name, source_from_table
 from monitor.errors import ConfigError, QueryError
 from monitor.models import BlockState, DocState
-from monitor.poll.alerts import block_text, match_block
+from monitor.poll.alerts import block_text, match_block, title_of
 from monitor.query import (
     AUTO,
     KeywordSpec,
@@ -162,7 +162,9 @@ def _matches(matcher: Matcher, blocks: list[_Block]) -> tuple[list[dict[str, Any
     limited = 0
     for source, doc, block, body in blocks:
         matches: Matches = (
-            match_block(matcher, block, source) if block is not None else matcher.match(body)
+            match_block(matcher, block, source)
+            if block is not None
+            else matcher.match(body, title=title_of(body))
         )
         limited += len(matches.limited)
         hits = matches.get("query")
