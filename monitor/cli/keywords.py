@@ -8,8 +8,6 @@ import json
 from monitor.cli.common import config_of, report_removal
 from monitor.config import check_keyword_name
 from monitor.errors import ConfigError
-from monitor.poll.alerts import block_text, title_of
-from monitor.poll.diff import block_state
 from monitor.query import KeywordSpec, Matcher, compile_keyword, snippets
 from monitor.store.backend import open_store
 
@@ -84,11 +82,14 @@ def _taken(lang: str | None, declared: str | None) -> str:
 
 async def _texts(args: argparse.Namespace) -> list[tuple[str, str, str | None, int]]:
     """The texts to try: label, text, declared language, characters of title."""
+    from monitor.poll.alerts import block_text, title_of  # not for the fast commands: lxml
+
     if args.text is not None:
         return [("text", args.text, None, title_of(args.text))]
     if not (args.file or args.url):
         raise ConfigError("give the TEXT to match, or --file PATH, or --url URL")
     from monitor.cli.check import snapshot  # fetching and parsing, only when asked for
+    from monitor.poll.diff import block_state
 
     parsed = await snapshot(config_of(args, missing_ok=True), str(args.file or args.url), "auto")
     return [
