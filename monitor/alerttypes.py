@@ -17,6 +17,7 @@ class Item(TypedDict):
     title: str
     text: NotRequired[str]  # item.new only: the whole item, cut at 20,000 characters
     published: NotRequired[str]  # item.new only, when the item says
+    lang: NotRequired[str | None]  # item.new only: the language most of its blocks are in
 
 
 class Block(TypedDict):
@@ -30,6 +31,7 @@ class Block(TypedDict):
     credits: NotRequired[str | None]
     url: NotRequired[str | None]
     extractor: NotRequired[str | None]
+    lang: NotRequired[str | None]  # ISO 639-1: the language its text was taken to be in
 
 
 class NumberChange(TypedDict):

@@ -571,7 +571,7 @@ def _keywords(items: list[Any], path: Path | None) -> tuple[KeywordSpec, ...]:
     for r in _tables(items, "keywords", path):
         r.only("name", "query", "language")
         name = _unique_name(r, seen, "keyword")
-        language = r.get("language", str, "english")
+        language = r.get("language", str, "auto")
         try:
             check_language(language)
         except QueryError as exc:

@@ -33,6 +33,7 @@ class Block:
     extractor: str = "feed"  # which extractor produced it: jsonld, microdata, amp, markup, ...
     pinned: bool = False
     tombstone: bool = False  # the page says this block was deleted (AMP data-tombstone)
+    lang: str | None = None  # the language its page or feed declares (ISO 639-1), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,8 @@ class BlockState:
     credits: str | None = None
     url: str | None = None
     extractor: str | None = None  # which extractor produced the block
+    # The declared language (Block.lang); matching takes the text's own when it can tell.
+    lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

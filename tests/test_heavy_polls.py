@@ -11,6 +11,7 @@ from typing import ParamSpec, TypeVar
 from monitor.config import SourceConfig
 from monitor.models import BlockState
 from monitor.poll.alerts import ALERT_TEXT, MATCH_TEXT, block_text
+from monitor.poll.changes import hit_key
 from monitor.poll.fetch import Fetcher
 from monitor.poll.pipeline import Poller
 from monitor.store import Store
@@ -78,8 +79,8 @@ async def test_big_texts_are_diffed_and_matched_in_the_pool_and_their_hits_kept(
     assert (changed.status, changed.alerts) == ("changed", 1)
     assert pool.ran.count("detect_apart") == 2
     docs = await store.load_docs("live", [source.url])
-    hashes = [b.hash for b in docs[source.url].blocks]
-    assert len(poller.cache.known(MATCHER, hashes)) == 61  # every block matched once, kept
+    keys = [hit_key(b) for b in docs[source.url].blocks]
+    assert len(poller.cache.known(MATCHER, "live", keys)) == 61  # every block matched once, kept
     entries = await store.redis.xrange(store.keys.stream)
     (alert,) = [json.loads(fields["alert"]) for _id, fields in entries]
     assert alert["type"] == "block.new" and alert["block"]["headline"] == "New sanctions"

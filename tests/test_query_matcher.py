@@ -35,8 +35,19 @@ def _match(query: str, text: str, language: str = "english") -> TermHits | None:
 
 @pytest.mark.parametrize("case", [c for _, c in CASES], ids=[i for i, _ in CASES])
 def test_case(case: dict[str, Any]) -> None:
+    """A case may give the text's declared language, its source and a headline (the title,
+    put before the text as a block's is)."""
     text = case["text"]
-    hits = _match(case["query"], text, case.get("language", "english"))
+    headline = case.get("headline")
+    text = f"{headline}\n{text}" if headline else text
+    matcher = Matcher([KeywordSpec("k", case["query"], case.get("language", "english"))])
+    found = matcher.match(
+        text,
+        declared=case.get("declared"),
+        title=len(headline) if headline else 0,
+        source=case.get("source", ""),
+    )
+    hits = found.get("k")
     count = hits.count if hits else 0
     assert count == case["count"]
     if hits and "spans" in case:

@@ -85,7 +85,7 @@ async def test_keywords_are_validated_as_the_cli_does_and_stored(
         assert (status, bad["field"]) == (400, "body")
     assert keys(redis_url, f"{prefix}:keywords") == set()
     status, made = await call("POST", add, json={"name": "sanc", "query": "sanction*"})
-    assert status == 201 and made == {"name": "sanc", "query": "sanction*", "language": "english"}
+    assert status == 201 and made == {"name": "sanc", "query": "sanction*", "language": "auto"}
     assert (await call("GET", add))[1] == [made]
     assert keys(redis_url, f"{prefix}:keywords") == {"sanc"}
     assert (await call("DELETE", add + "/sanc"))[0] == 204

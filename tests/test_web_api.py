@@ -165,7 +165,7 @@ async def test_keywords(site: str, redis_url: str, prefix: str) -> None:
         assert (status, answer["field"]) == (400, "body"), raw
     assert members(redis_url, stored) == set()
     status, made = await call("POST", api, json={"name": "sanc", "query": "sanction*"})
-    assert status == 201 and made == {"name": "sanc", "query": "sanction*", "language": "english"}
+    assert status == 201 and made == {"name": "sanc", "query": "sanction*", "language": "auto"}
     body = {"name": "troops", "query": "truppen", "language": "german"}
     assert (await call("POST", api, json=body))[0] == 201
     assert (await call("GET", api))[1] == [made, body]
@@ -197,6 +197,9 @@ async def test_a_query_tried_on_text(site: str) -> None:
     (match,) = found["matches"]
     shown = " ".join(match["snippets"])
     assert match["count"] == 3 and "**Sanctions**" in shown and "**sanctioned**" in shown
+    assert match["lang"] == "en"  # the language the text was taken as
+    status, found = await call("POST", test, json={"query": "санкції", "text": "Нові санкції ЄС"})
+    assert [(m["count"], m["lang"]) for m in found["matches"]] == [(1, "uk")]
     status, found = await call("POST", test, json={"query": "embargo", "text": text})
     assert (status, found["matches"], found["total"]) == (200, [], 0)
     status, bad = await call("POST", test, json={"query": "sanctions AND", "text": text})
@@ -209,7 +212,8 @@ async def test_a_query_tried_on_what_a_real_run_stored(
     newsmon_cmd: list[str], site: str,
 ) -> None:  # fmt: skip
     http_server.put("/wire", rss([("w1", "Banks face new sanctions", "Sanctions hit two banks."),
-                                  ("w2", "Weather turns cold", "Snow is expected.")]))  # fmt: skip
+                                  ("w2", "Weather turns cold", "Snow is expected."),
+                                  ("w3", "Санкції", "Коротко.")], language="uk"))  # fmt: skip
     (tmp_path / "run.toml").write_text(
         f'[redis]\nprefix = "{prefix}"\n[[sources]]\nname = "wire"\n'
         f'url = "{http_server.url("/wire")}"\nkind = "feed"\n'
@@ -221,8 +225,11 @@ async def test_a_query_tried_on_what_a_real_run_stored(
     assert ran.returncode == 0, ran.stderr
     test = site + "api/keywords/test"
     status, found = await call("POST", test, json={"query": "sanction*", "last": 20})
-    assert status == 200 and found["documents"] == 2 and found["total"] == 1, found
+    assert status == 200 and found["documents"] == 3 and found["total"] == 1, found
     (match,) = found["matches"]
+    assert match["lang"] == "uk"  # short: the feed's declared language stands
+    status, found = await call("POST", test, json={"query": "санкціями", "last": 20})
+    assert [(m["block"]["headline"], m["lang"]) for m in found["matches"]] == [("Санкції", "uk")]
     assert match["source"] == "wire" and match["count"] == 2
     assert match["document"]["title"] == "Banks face new sanctions"
     assert match["document"]["id"] and match["document"]["url"]

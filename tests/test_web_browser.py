@@ -159,6 +159,9 @@ def check_workbench(driver: WebDriver, base: str, tmp_path: Path) -> None:
     marks = [m.text.lower() for m in driver.find_elements(By.CSS_SELECTOR, "#matches mark")]
     assert "more" in marks and "live update" in marks
     assert "3 blocks matched" in driver.find_element(By.ID, "summary").text
+    langs = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#matches li .lang")]
+    assert len(langs) == 3, langs  # each match says which language its text was taken as
+    assert all(t.startswith("taken as ") or t == "language unknown" for t in langs), langs
     shot(driver, tmp_path, "workbench-matches")
     driver.find_element(By.ID, "name").send_keys("live-more")
     driver.find_element(By.ID, "save").click()

@@ -24,7 +24,7 @@ async def list_keywords(args: argparse.Namespace) -> int:
     else:
         width = max(len(s.name) for s in specs)
         for s in specs:
-            lang = "" if s.language == "english" else f"  [{s.language}]"
+            lang = "" if s.language == "auto" else f"  [{s.language}]"
             print(f"{s.name:<{width}}  {s.query}{lang}")
     return 0
 
@@ -47,35 +47,54 @@ async def remove(args: argparse.Namespace) -> int:
 
 
 async def test(args: argparse.Namespace) -> int:
-    """Show what a query matches in a text, a file or a URL, with snippets (exit 1: nothing)."""
+    """Show what a query matches in a text, a file or a URL, with snippets and the language
+    each text was taken to be in (exit 1: nothing)."""
     matcher = Matcher([KeywordSpec("query", args.query, args.language)])
     found = 0
-    for label, text in await _texts(args):
-        matches = matcher.match(text)
+    for label, text, declared, title in await _texts(args):
+        matches = matcher.match(text, declared=declared, title=title)
+        taken = _taken(matches.lang, declared)
         if matches.limited:
             print(f"{label}: the query reached its work limit here (docs/queries.md, Limits)")
         hits = matches.get("query")
         if hits is None:
+            if args.text is not None:
+                print(f"{label}: no match {taken}")
             continue
         found += hits.count
-        print(f"{label}: {hits.count} match{'es' if hits.count != 1 else ''}")
+        print(f"{label}: {hits.count} match{'es' if hits.count != 1 else ''} {taken}")
         for snippet in snippets(text, hits.spans):
             print(f"    {snippet}")
-    if not found:
+    if not found and args.text is None:
         print("no match")
     return 0 if found else 1
 
 
-async def _texts(args: argparse.Namespace) -> list[tuple[str, str]]:
+def _taken(lang: str | None, declared: str | None) -> str:
+    """How a text's language is shown: "[in uk]", "[in uk; the page says ru]", "[language
+    unknown]"."""
+    if lang is None:
+        return "[language unknown]"
+    if declared and declared != lang:
+        return f"[in {lang}; the page says {declared}]"
+    return f"[in {lang}]"
+
+
+async def _texts(args: argparse.Namespace) -> list[tuple[str, str, str | None, int]]:
+    """The texts to try: label, text, declared language, characters of title."""
+    from monitor.poll.alerts import block_text, title_of  # not for the fast commands: lxml
+
     if args.text is not None:
-        return [("text", args.text)]
+        return [("text", args.text, None, title_of(args.text))]
     if not (args.file or args.url):
         raise ConfigError("give the TEXT to match, or --file PATH, or --url URL")
     from monitor.cli.check import snapshot  # fetching and parsing, only when asked for
+    from monitor.poll.diff import block_state
 
     parsed = await snapshot(config_of(args, missing_ok=True), str(args.file or args.url), "auto")
     return [
-        (b.headline or doc.title or doc.id, f"{b.headline}\n{b.text}")
+        (b.headline or doc.title or doc.id, block_text(state), b.lang, len(state.headline))
         for doc in parsed.documents
         for b in doc.blocks
+        if (state := block_state(b, b.id or "")) is not None
     ]

@@ -116,7 +116,11 @@ def _keywords(sub: Any, common: argparse.ArgumentParser) -> None:
     add = ksub.add_parser("add", parents=[common], help="watch a keyword (or change its query)")
     add.add_argument("name")
     add.add_argument("query")
-    add.add_argument("--language", default="english", help='stemming language, or "none"')
+    add.add_argument(
+        "--language",
+        default="auto",
+        help='stemming language, "none", or "auto" (the default: each text in its own language)',
+    )
     add.set_defaults(handler="keywords:add")
     remove = ksub.add_parser("remove", parents=[common], help="stop watching a keyword")
     remove.add_argument("name")
@@ -126,7 +130,7 @@ def _keywords(sub: Any, common: argparse.ArgumentParser) -> None:
     test.add_argument("text", nargs="?", help="text to match (or --file / --url)")
     test.add_argument("--file", help="a page, feed or text file")
     test.add_argument("--url", help="a page or feed to fetch")
-    test.add_argument("--language", default="english")
+    test.add_argument("--language", default="auto")
     test.set_defaults(handler="keywords:test")
 
 

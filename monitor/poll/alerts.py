@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.models import BlockState, Change, DocState
-from monitor.query import TermHits, snippets
+from monitor.query import Matcher, Matches, TermHits, snippets
 from monitor.text import added_spans, edit_marks, has_digits
 
 SCHEMA_VERSION = 1
@@ -40,6 +40,20 @@ def block_text(block: BlockState) -> str:
     return text[:MATCH_TEXT]
 
 
+def match_block(matcher: Matcher, block: BlockState, source: str) -> Matches:
+    """A block's keyword hits and the language its text was taken to be in: matched as
+    ``block_text`` gives it, with its headline as the title and its declared language."""
+    title = len(block.headline) if block.headline else 0
+    return matcher.match(block_text(block), declared=block.lang, title=title, source=source)
+
+
+def title_of(text: str) -> int:
+    """For a text given as is (a keyword test): its first line is its title, as a block's
+    headline is the first line of ``block_text``."""
+    end = text.find("\n")
+    return len(text) if end < 0 else end
+
+
 def build_alerts(
     source: str,
     prev: DocState | None,
@@ -56,6 +70,7 @@ def build_alerts(
     for change in changes:
         terms, counts = _terms(change, counts, hits)
         alert = _alert(source, change, terms, basis, detected_at)
+        _add_languages(alert, change, hits)
         alert["snippets"] = _excerpts(change, terms, hits)
         alerts.append(alert)
     return alerts
@@ -249,6 +264,22 @@ def _alert(
             "marks": _marks(change),
         }
     return alert
+
+
+def _add_languages(alert: dict[str, Any], change: Change, hits: Hits) -> None:
+    """``block.lang``: the language the block's text was taken to be in; ``item.lang`` (for
+    item.new): the one most of the item's blocks were taken to be in."""
+    block = change.block or change.before
+    if block is not None:
+        alert["block"]["lang"] = _taken(hits, block)
+    if change.type == "item.new":
+        langs = Counter(lang for b in change.doc.blocks if (lang := _taken(hits, b)))
+        alert["item"]["lang"] = langs.most_common(1)[0][0] if langs else None
+
+
+def _taken(hits: Hits, block: BlockState) -> str | None:
+    lang = getattr(hits(block), "lang", None)  # a Matches; plain dicts (tests) have none
+    return lang if isinstance(lang, str) else block.lang
 
 
 def _marks(change: Change) -> list[dict[str, Any]]:

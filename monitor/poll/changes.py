@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.models import BlockState, DocState, Document
-from monitor.poll.alerts import block_text, build_alerts
+from monitor.poll.alerts import build_alerts, match_block
 from monitor.poll.diff import diff_document
 from monitor.query import Matcher, TermHits
 
@@ -41,10 +41,10 @@ class Job:
         current = sum(len(b.text) for d in self.documents for b in d.blocks)
         return current + sum(len(b.text) for s in self.prev.values() for b in s.blocks)
 
-    def block_hashes(self) -> set[str]:
-        """The hashes of the stored blocks (the current ones are hashed by the diff)."""
+    def block_keys(self) -> set[str]:
+        """The hit keys of the stored blocks (the current ones are hashed by the diff)."""
         states = [*self.prev.values(), *self.known.values()]
-        return {b.hash for s in states for b in s.blocks}
+        return {hit_key(b) for s in states for b in s.blocks}
 
 
 @dataclass(slots=True)
@@ -53,8 +53,14 @@ class Found:
 
     states: list[DocState] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
-    hits: dict[str, dict[str, TermHits]] = field(default_factory=dict)  # by block hash
+    hits: dict[str, dict[str, TermHits]] = field(default_factory=dict)  # by ``hit_key``
     limited: set[str] = field(default_factory=set)  # keywords that reached their work limit
+
+
+def hit_key(block: BlockState) -> str:
+    """What a block's hits depend on besides the keywords and the source: its text (by
+    hash) and its declared language."""
+    return f"{block.hash}:{block.lang or ''}"
 
 
 def _noting_limits(hits: Hits, found: Found) -> Hits:
@@ -90,11 +96,12 @@ def detect_apart(job: Job, matcher: Matcher, seen: Mapping[str, dict[str, TermHi
     computed: dict[str, dict[str, TermHits]] = {}
 
     def hits(block: BlockState) -> dict[str, TermHits]:
-        known = seen.get(block.hash)
+        key = hit_key(block)
+        known = seen.get(key)
         if known is None:
-            known = computed.get(block.hash)
+            known = computed.get(key)
         if known is None:
-            known = computed[block.hash] = matcher.match(block_text(block))
+            known = computed[key] = match_block(matcher, block, job.source)
         return known
 
     found = detect(job, hits)
@@ -103,17 +110,18 @@ def detect_apart(job: Job, matcher: Matcher, seen: Mapping[str, dict[str, TermHi
 
 
 class HitCache:
-    """Keyword hits per block text, kept across polls: unchanged blocks are matched once."""
+    """Keyword hits per block text and source, kept across polls: unchanged blocks are
+    matched once, and their language detected once (it comes with the hits)."""
 
     def __init__(self, size: int = 50_000) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[int, str], dict[str, TermHits]] = OrderedDict()
+        self._entries: OrderedDict[tuple[int, str, str], dict[str, TermHits]] = OrderedDict()
 
-    def hits(self, matcher: Matcher, block: BlockState) -> dict[str, TermHits]:
-        key = (id(matcher), block.hash)
+    def hits(self, matcher: Matcher, block: BlockState, source: str) -> dict[str, TermHits]:
+        key = (id(matcher), source, hit_key(block))
         found = self._entries.get(key)
         if found is None:
-            found = matcher.match(block_text(block))
+            found = match_block(matcher, block, source)
             self._entries[key] = found
             if len(self._entries) > self._size:
                 self._entries.popitem(last=False)
@@ -121,14 +129,16 @@ class HitCache:
             self._entries.move_to_end(key)
         return found
 
-    def known(self, matcher: Matcher, hashes: Iterable[str]) -> dict[str, dict[str, TermHits]]:
-        """The hits already found for these block hashes, by hash."""
-        entries = self._entries
-        return {h: found for h in hashes if (found := entries.get((id(matcher), h))) is not None}
+    def known(
+        self, matcher: Matcher, source: str, keys: Iterable[str]
+    ) -> dict[str, dict[str, TermHits]]:
+        """The hits already found for these blocks of ``source``, by ``hit_key``."""
+        entries, mid = self._entries, id(matcher)
+        return {k: found for k in keys if (found := entries.get((mid, source, k))) is not None}
 
-    def add(self, matcher: Matcher, hits: Mapping[str, dict[str, TermHits]]) -> None:
-        """Keep hits found elsewhere (in a worker process), by block hash."""
-        for block_hash, found in hits.items():
-            self._entries[(id(matcher), block_hash)] = found
+    def add(self, matcher: Matcher, source: str, hits: Mapping[str, dict[str, TermHits]]) -> None:
+        """Keep hits found elsewhere (in a worker process), by ``hit_key``."""
+        for key, found in hits.items():
+            self._entries[(id(matcher), source, key)] = found
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)

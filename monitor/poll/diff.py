@@ -49,6 +49,7 @@ def block_state(block: Block, block_id: str) -> BlockState:
         credits=block.credits,
         url=block.url,
         extractor=block.extractor,
+        lang=block.lang,
     )
 
 

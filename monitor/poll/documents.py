@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from monitor.errors import ParseError
 from monitor.models import Document
 from monitor.poll.feeditems import NO_CAPS, Caps
+from monitor.poll.pagelang import page_language
 from monitor.poll.parse import looks_like_feed, parse_feed, scan_feed
 
 
@@ -77,10 +78,10 @@ def _read(
     from monitor.poll.extract import extract_page  # only pages need the extractors: start-up time
 
     page = extract_page(body, url, content_type)
+    lang = page_language(body)
+    blocks = tuple(replace(b, lang=b.lang or lang) for b in page.blocks) if lang else page.blocks
     # The page's id is the URL it is watched at: a canonical URL may change, the watch does not.
-    doc = Document(
-        id=url, url=page.url, title=page.title, blocks=page.blocks, published=page.published
-    )
+    doc = Document(id=url, url=page.url, title=page.title, blocks=blocks, published=page.published)
     return Parsed(page.title, (doc,))
 
 

@@ -40,6 +40,7 @@ from monitor.poll.feeditems import (
     unique,
     window,
 )
+from monitor.query.language import declared
 from monitor.text import html_to_text, normalize, text_hash
 
 _FEED_ROOTS = frozenset({"rss", "feed", "rdf"})
@@ -149,7 +150,9 @@ def _parse_split(
     twins = 0
     if split.keys:
         mini = etree.tostring(root, xml_declaration=True, encoding="utf-8")
-        documents, twins = _unique_documents(_document(e, url) for e in _feedparser(mini).entries)
+        parsed = _feedparser(mini)
+        lang = _field(parsed.feed, "language")
+        documents, twins = _unique_documents(_document(e, url, lang) for e in parsed.entries)
     skipped = len(items) - len(split.keys) - split.deferred - split.duplicates
     return FeedParse(
         title, documents, frozenset(split.hashes), skipped, links, frozenset(split.keys),
@@ -181,8 +184,9 @@ def _parse_whole(body: bytes, url: str, skip: frozenset[str], caps: Caps) -> Fee
     documents: dict[str, Document] = {}
     hashes: set[str] = set()
     deferred = duplicates = new = 0
+    lang = _field(parsed.feed, "language")
     for entry in entries:
-        doc, digest = _document(entry, url), _entry_hash(entry)
+        doc, digest = _document(entry, url, lang), _entry_hash(entry)
         if doc.id in documents:
             duplicates += 1
             continue
@@ -226,8 +230,9 @@ def _envelope_title(root: etree._Element) -> str:
     return html_to_text("".join(str(part) for part in title.itertext()))
 
 
-def _document(entry: Any, feed_url: str) -> Document:
-    """One feed entry as a Document holding a single block."""
+def _document(entry: Any, feed_url: str, feed_lang: str = "") -> Document:
+    """One feed entry as a Document holding a single block, in the language the entry's
+    ``xml:lang`` or else the feed declares."""
     title = html_to_text(_field(entry, "title"))
     link = absolute(_field(entry, "link"), feed_url)
     modified = _iso(dict.get(entry, "updated_parsed"))
@@ -243,8 +248,17 @@ def _document(entry: Any, feed_url: str) -> Document:
         byline=_field(entry, "author") or None,
         url=link or None,
         extractor="feed",
+        lang=declared(_entry_language(entry) or feed_lang),
     )
     return Document(doc_id, link, title, (block,), published)
+
+
+def _entry_language(entry: Any) -> str:
+    """The ``xml:lang`` in force on an entry's content, summary or title, as feedparser
+    records it."""
+    details = [*(dict.get(entry, "content") or []), dict.get(entry, "summary_detail")]
+    details.append(dict.get(entry, "title_detail"))
+    return next((str(d["language"]) for d in details if d and d.get("language")), "")
 
 
 def _field(entry: Any, name: str) -> str:

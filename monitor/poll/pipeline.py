@@ -317,11 +317,11 @@ class Poller:
         (with the hits the cache has for these blocks, and keeping those found there)."""
         matcher = self.matcher()
         if job.size() <= INLINE_BYTES:
-            return detect(job, lambda block: self.cache.hits(matcher, block))
-        seen = self.cache.known(matcher, job.block_hashes())
+            return detect(job, lambda block: self.cache.hits(matcher, block, job.source))
+        seen = self.cache.known(matcher, job.source, job.block_keys())
         loop = asyncio.get_running_loop()
         found = await loop.run_in_executor(self.executor, detect_apart, job, matcher, seen)
-        self.cache.add(matcher, found.hits)
+        self.cache.add(matcher, job.source, found.hits)
         return found
 
     async def _failed(

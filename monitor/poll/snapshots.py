@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.models import BlockState, DocState
-from monitor.poll.alerts import block_text, build_alerts
+from monitor.poll.alerts import build_alerts, match_block
 from monitor.poll.diff import diff_document
 from monitor.poll.documents import Parsed
 from monitor.query import Matcher, TermHits
@@ -30,7 +30,7 @@ class OfflineMonitor:
         self.baselined = False
 
     def hits(self, block: BlockState) -> dict[str, TermHits]:
-        return self.matcher.match(block_text(block))
+        return match_block(self.matcher, block, self.source)
 
     def feed(self, parsed: Parsed) -> list[dict[str, Any]]:
         """Diff one more snapshot; returns the alerts the daemon would publish."""

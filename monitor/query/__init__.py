@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from monitor.query.ast import Node
 from monitor.query.compile import CompiledKeyword, KeywordSpec, compile_keyword
+from monitor.query.language import taken_as
 from monitor.query.lexer import MAX_DISTANCE
 from monitor.query.matcher import Matcher, Matches, QueryLimit, TermHits
 from monitor.query.parser import parse_query
 from monitor.query.snippets import snippets
-from monitor.query.stem import LANGUAGES, check_language
+from monitor.query.stem import AUTO, LANGUAGES, check_language
 
 __all__ = [
+    "AUTO",
     "LANGUAGES",
     "MAX_DISTANCE",
     "CompiledKeyword",
@@ -31,4 +33,5 @@ __all__ = [
     "compile_keyword",
     "parse_query",
     "snippets",
+    "taken_as",
 ]

@@ -1,8 +1,10 @@
 """The typed expression tree a keyword query parses into.
 
 Leaves are ``Term``s: one word, or a phrase of several, each word an ``Atom`` that matches a
-token by stem, by exact form or by prefix. Inner nodes are ``And``, ``Or``, ``Not`` and
-``Near``. Every node records the 1-based column where it starts, for error messages.
+token by stem, by exact form or by prefix; and ``Field``s, conditions on the text's source or
+language that match no words. Inner nodes are ``And``, ``Or``, ``Not``, ``Near`` and
+``Scope`` (words in the title only). An alias group (``{Kyiv|Kiev}``) parses into an ``Or`` of
+its spellings. Every node records the 1-based column where it starts, for error messages.
 """
 
 from __future__ import annotations
@@ -89,4 +91,37 @@ class Near:
         return f"({self.left} {op}/{self.distance} {self.right})"
 
 
-Node = Term | And | Or | Not | Near
+@dataclass(frozen=True, slots=True)
+class Field:
+    """True when the text's ``name`` ("source" or "lang") is one of ``values`` (casefolded; a
+    value ending in ``*`` is a prefix). It matches no words: it only narrows an ``And``."""
+
+    name: str
+    values: tuple[str, ...]
+    column: int = 0
+
+    def __str__(self) -> str:
+        inner = self.values[0] if len(self.values) == 1 else "{" + "|".join(self.values) + "}"
+        return f"{self.name}:{inner}"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """``child``'s matches that lie in the text's title (its headline)."""
+
+    child: Node
+    name: str = "title"
+    column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.child}"
+
+
+Node = Term | And | Or | Not | Near | Field | Scope
+
+
+def is_condition(node: Node) -> bool:
+    """A ``Field``, or an OR of them: true or false of a whole text, matching no words."""
+    if isinstance(node, Or):
+        return all(is_condition(child) for child in node.children)
+    return isinstance(node, Field)

@@ -14,7 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.errors import QueryError
-from monitor.query.ast import PREFIX, STEM, And, Atom, Near, Node, Not, Or, Term
+from monitor.query.ast import (
+    PREFIX,
+    STEM,
+    And,
+    Atom,
+    Field,
+    Near,
+    Node,
+    Not,
+    Or,
+    Scope,
+    Term,
+    is_condition,
+)
 from monitor.query.parser import parse_query
 
 AnchorKey = tuple[str, str, str]
@@ -22,11 +35,12 @@ AnchorKey = tuple[str, str, str]
 
 @dataclass(frozen=True, slots=True)
 class KeywordSpec:
-    """A named watch query; ``language`` is a Snowball language, or "none" for no stemming."""
+    """A named watch query; ``language`` is a stemming language, "none" for no stemming, or
+    "auto" (the default) to stem each text in its own language."""
 
     name: str
     query: str
-    language: str = "english"
+    language: str = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +74,14 @@ def anchors(node: Node) -> frozenset[AnchorKey]:
     """Keys one of which every text matching ``node`` contains (empty only for a bare NOT)."""
     if isinstance(node, Term):
         return frozenset({_key(_best_atom(node.atoms))})
+    if isinstance(node, Scope):
+        return anchors(node.child)
     if isinstance(node, Or):
         return frozenset().union(*(anchors(child) for child in node.children))
     if isinstance(node, Near):
         return _narrowest([anchors(node.left), anchors(node.right)])
     if isinstance(node, And):
-        positives = [anchors(c) for c in node.children if not isinstance(c, Not)]
+        positives = [anchors(c) for c in node.children if _positive(c)]
         return _narrowest(positives)
     return frozenset()
 
@@ -74,12 +90,16 @@ def required(node: Node) -> frozenset[AnchorKey]:
     """Word and stem keys every text matching ``node`` contains (a cheap pre-check)."""
     if isinstance(node, Term):
         return frozenset(_key(a) for a in node.atoms if a.kind != PREFIX)
+    if isinstance(node, Scope):
+        return required(node.child)
+    if is_condition(node):
+        return frozenset()
     if isinstance(node, Or):
         return frozenset.intersection(*(required(child) for child in node.children))
     if isinstance(node, Near):
         return required(node.left) | required(node.right)
     if isinstance(node, And):
-        sides = [required(c) for c in node.children if not isinstance(c, Not)]
+        sides = [required(c) for c in node.children if _positive(c)]
         return frozenset().union(*sides)
     return frozenset()
 
@@ -88,11 +108,17 @@ def word_keys(node: Node) -> frozenset[AnchorKey]:
     """The exact and stem keys of every word in ``node``, negated ones included."""
     if isinstance(node, Term):
         return frozenset(_key(a) for a in node.atoms if a.kind != PREFIX)
-    if isinstance(node, Not):
+    if isinstance(node, Not | Scope):
         return word_keys(node.child)
+    if isinstance(node, Field):
+        return frozenset()
     if isinstance(node, Near):
         return word_keys(node.left) | word_keys(node.right)
     return frozenset().union(*(word_keys(child) for child in node.children))
+
+
+def _positive(node: Node) -> bool:
+    return not isinstance(node, Not) and not is_condition(node)
 
 
 def _key(atom: Atom) -> AnchorKey:

@@ -18,8 +18,21 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from operator import itemgetter
 
-from monitor.query.ast import EXACT, PREFIX, And, Atom, Near, Node, Not, Or, Term
-from monitor.query.stem import stemmer
+from monitor.query.ast import (
+    EXACT,
+    PREFIX,
+    And,
+    Atom,
+    Field,
+    Near,
+    Node,
+    Not,
+    Or,
+    Scope,
+    Term,
+    is_condition,
+)
+from monitor.query.stem import AUTO, stemmer
 from monitor.query.tokenize import offsets
 
 # A few words are found fastest by scanning the token list; past this many, one index wins.
@@ -40,7 +53,8 @@ class OverLimit(Exception):
 
 
 class Context:
-    """One text's tokens, with positions by form, stem and prefix found lazily and cached."""
+    """One text's tokens, with positions by form, stem and prefix found lazily and cached,
+    and what field scopes ask about it: its language, source and where its title ends."""
 
     __slots__ = (
         "_indexes",
@@ -48,11 +62,16 @@ class Context:
         "_positions",
         "_sets",
         "_stems",
+        "_title_tokens",
         "forms",
+        "language",
         "limit",
         "parts",
+        "source",
+        "stem_language",
         "terms",
         "text",
+        "title",
         "wanted",
         "work",
     )
@@ -72,6 +91,20 @@ class Context:
         self.terms: dict[tuple[Atom, ...], list[Hit]] = {}
         self.limit = WORK_LIMIT
         self.work = 0
+        self.language: str | None = None  # the language the text is taken to be in
+        self.stem_language = "english"  # what "auto" keywords stem it with
+        self.source = ""
+        self.title = 0  # characters of title at the start of the text
+        self._title_tokens: int | None = None
+
+    def title_tokens(self) -> int:
+        """How many of the text's first tokens are in its title."""
+        if self._title_tokens is None:
+            if self._offsets is None:
+                self._offsets = offsets(self.parts)
+            starts = self._offsets[0 : 2 * len(self.forms) : 2]
+            self._title_tokens = bisect_left(starts, self.title)
+        return self._title_tokens
 
     def charge(self, units: int) -> None:
         """Count ``units`` of work against the rule being evaluated; past ``limit``, stop."""
@@ -109,15 +142,18 @@ class Context:
     def _find(self, atom: Atom) -> list[int]:
         if atom.kind == PREFIX:
             return [i for i, form in enumerate(self.forms) if form.startswith(atom.value)]
-        key = "" if atom.kind == EXACT else atom.language
+        key, value = "" if atom.kind == EXACT else atom.language, atom.value
+        if key == AUTO:  # the query word's form, stemmed like the text
+            key = self.stem_language
+            value = stemmer(key)(value)
         index = self._indexes.get(key)
         if index is not None:
-            return index.get(atom.value, [])
-        tokens = self.forms if atom.kind == EXACT else self.stems(atom.language)
+            return index.get(value, [])
+        tokens = self.forms if atom.kind == EXACT else self.stems(key)
         if len(self._positions) < _SCANS_BEFORE_INDEX:
-            return _scan(tokens, atom.value)
+            return _scan(tokens, value)
         index = self._indexes[key] = _index(tokens, self.wanted.get(key))
-        return index.get(atom.value, [])
+        return index.get(value, [])
 
 
 def _index(tokens: list[str], wanted: set[str] | None) -> dict[str, list[int]]:
@@ -158,7 +194,24 @@ def evaluate(node: Node, ctx: Context) -> list[Hit]:
         return _and(node, ctx)
     if isinstance(node, Near):
         return _near(node, ctx)
-    return []  # a Not only means something inside an And, which handles it
+    if isinstance(node, Scope):
+        end = ctx.title_tokens()
+        return [h for h in evaluate(node.child, ctx) if h[1] < end]
+    return []  # a Not or a Field only means something inside an And, which handles it
+
+
+def holds(node: Node, ctx: Context) -> bool:
+    """Whether ``node`` is true on the text: a field's condition, or any match."""
+    if isinstance(node, Field):
+        value = (ctx.language or "") if node.name == "lang" else ctx.source.casefold()
+        return any(_field_value(v, value) for v in node.values)
+    if isinstance(node, Or) and is_condition(node):
+        return any(holds(child, ctx) for child in node.children)
+    return bool(evaluate(node, ctx))
+
+
+def _field_value(wanted: str, value: str) -> bool:
+    return value.startswith(wanted[:-1]) if wanted.endswith("*") else value == wanted
 
 
 def _term(term: Term, ctx: Context) -> list[Hit]:
@@ -192,15 +245,19 @@ def _find_term(atoms: tuple[Atom, ...], ctx: Context) -> list[Hit]:
 def _and(node: And, ctx: Context) -> list[Hit]:
     hits: list[Hit] = []
     negatives: list[Node] = []
+    conditions: list[Node] = []
     for child in node.children:
         if isinstance(child, Not):
             negatives.append(child.child)
-            continue
-        found = evaluate(child, ctx)
-        if not found:
+        elif is_condition(child):
+            conditions.append(child)
+        elif found := evaluate(child, ctx):
+            hits.extend(found)
+        else:
             return []
-        hits.extend(found)
-    if any(evaluate(child, ctx) for child in negatives):
+    if not all(holds(child, ctx) for child in conditions):
+        return []
+    if any(holds(child, ctx) for child in negatives):
         return []
     return _unique(hits)
 

@@ -4,6 +4,9 @@ Operators are upper-case only (``AND``, ``OR``, ``NOT``, ``NEAR/n``, ``ONEAR/n``
 media-monitoring tools people already know; ``and``, ``or``, ``not`` and ``near`` are plain words.
 Anything that looks like an operator but is not one (``NEAR6``, ``W/5``, ``NEAR/x``, ``near/5``)
 is an error rather than a word, because silently matching it as text is never what was meant.
+Braces and bars make alias groups (``{Kyiv|Kiev}``); ``title:``, ``source:`` and ``lang:`` in
+front of a term are field scopes (lower-case, like the operators' upper case: ``Title:`` is
+text).
 """
 
 from __future__ import annotations
@@ -26,11 +29,17 @@ NEAR: Final = "NEAR"
 ONEAR: Final = "ONEAR"
 WORD: Final = "word"
 PHRASE: Final = "phrase"
+LBRACE: Final = "{"
+RBRACE: Final = "}"
+PIPE: Final = "|"
+FIELD: Final = "field"
 END: Final = "end"
+FIELDS: Final = ("title", "source", "lang")
 
 _OPENING_QUOTES = '"\u201c\u201e\u201f'
 _CLOSING_QUOTES = '"\u201d\u201c'
-_STOPS = frozenset(' \t\r\n\f\v()"\u201c\u201d\u201e\u201f\u00a0')
+_STOPS = frozenset(' \t\r\n\f\v(){}|"\u201c\u201d\u201e\u201f\u00a0')
+_FIELD = re.compile(r"(title|source|lang):(.*)", re.DOTALL)
 _NEAR = re.compile(r"(O?NEAR)(?:/(.*))?")
 _GLUED_NEAR = re.compile(r"(O?NEAR)(\d+)", re.IGNORECASE)
 _SLASHED = re.compile(r"([A-Za-z]+)/(\d*)|(near|onear|w|pre|within|adj)/(.*)", re.IGNORECASE)
@@ -53,7 +62,7 @@ def lex(query: str) -> Iterator[Lexeme]:
         ch = query[i]
         if ch.isspace():
             i += 1
-        elif ch in "()":
+        elif ch in "(){}|":
             yield Lexeme(ch, ch, i + 1)
             i += 1
         elif ch in _OPENING_QUOTES or ch == "\u201d":
@@ -63,7 +72,7 @@ def lex(query: str) -> Iterator[Lexeme]:
             j = i
             while j < n and query[j] not in _STOPS and not query[j].isspace():
                 j += 1
-            yield _bareword(query, query[i:j], i + 1)
+            yield from _barewords(query, query[i:j], i + 1)
             i = j
     yield Lexeme(END, "", n + 1)
 
@@ -80,6 +89,18 @@ def _phrase(query: str, start: int) -> tuple[Lexeme, int]:
             'empty phrase "": put words between the quotes', query=query, column=start + 1
         )
     return Lexeme(PHRASE, body, start + 1), end + 1
+
+
+def _barewords(query: str, word: str, column: int) -> Iterator[Lexeme]:
+    """A bare word, or a field scope and the word glued to it (``title:sanctions``)."""
+    field = _FIELD.fullmatch(word)
+    if field is None:
+        yield _bareword(query, word, column)
+        return
+    name, rest = field.groups()
+    yield Lexeme(FIELD, name, column)
+    if rest:
+        yield _bareword(query, rest, column + len(name) + 1)
 
 
 def _bareword(query: str, word: str, column: int) -> Lexeme:

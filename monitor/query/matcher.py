@@ -6,6 +6,12 @@ that could match; only those are evaluated. So the cost of a text grows with its
 with the rules it nearly matches, not with the number of rules. A rule that reaches the work
 limit on a text (``evaluate.WORK_LIMIT``) is not reported as a match there but as a
 ``QueryLimit``, in ``Matches.limited``, for the caller to log.
+
+Each text is first given a language (``language.taken_as``: detected when it is long enough,
+else the one its page or feed declares), reported in ``Matches.lang``. Keywords in "auto"
+keep their words' forms; a text in a language stems them with that language's stemmer, so
+their index keys are the forms, reached from the text's stems through a table built once per
+language (``_auto_stems``).
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from monitor.errors import QueryError
 from monitor.query.ast import EXACT, PREFIX, STEM
 from monitor.query.compile import AnchorKey, CompiledKeyword, KeywordSpec, compile_keyword
 from monitor.query.evaluate import WORK_LIMIT, Context, Hit, Interval, OverLimit, evaluate
+from monitor.query.language import stemming_language, taken_as
 from monitor.query.numbers import numbers_for
 from monitor.query.prefixes import PrefixSet
-from monitor.query.stem import stemmer
+from monitor.query.stem import AUTO, stemmer
 from monitor.query.tokenize import split, to_forms
 
 
@@ -43,21 +50,27 @@ class QueryLimit:
 
 
 class Matches(dict[str, TermHits]):
-    """The keywords a text matches, by name, in keyword order, and in ``limited`` the ones
-    that reached the work limit on it instead (those are not in the dict)."""
+    """The keywords a text matches, by name, in keyword order; in ``limited`` the ones that
+    reached the work limit on it instead (those are not in the dict); in ``lang`` the
+    language the text was taken to be in (None: it could not be told)."""
 
-    __slots__ = ("limited",)
+    __slots__ = ("lang", "limited")
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str | None = None) -> None:
         super().__init__()
         self.limited: tuple[QueryLimit, ...] = ()
+        self.lang = lang
 
 
 class Matcher:
     """Compiled and indexed keywords; ``match`` finds those a text matches."""
 
-    def __init__(self, specs: Iterable[KeywordSpec], work_limit: int = WORK_LIMIT) -> None:
+    def __init__(
+        self, specs: Iterable[KeywordSpec], work_limit: int = WORK_LIMIT, *, detect: bool = True
+    ) -> None:
         self._work_limit = work_limit
+        self._detect = detect  # off: every text is in its declared language (bench, tests)
+        self._auto_by_language: dict[str, dict[str, tuple[str, ...]]] = {}
         self._rules: list[CompiledKeyword] = []
         self._indexes: dict[str, int] = {}
         self._anchored: dict[AnchorKey, list[int]] = {}
@@ -83,20 +96,27 @@ class Matcher:
         """Keyword names, in the order they were given."""
         return tuple(r.name for r in self._rules)
 
-    def match(self, text: str) -> Matches:
-        """The keywords ``text`` matches, by name, in keyword order."""
-        found = Matches()
+    def match(
+        self, text: str, *, declared: str | None = None, title: int = 0, source: str = ""
+    ) -> Matches:
+        """The keywords ``text`` matches, by name, in keyword order. ``declared`` is the
+        language its page or feed declares, ``title`` how many of its first characters are
+        its title (for ``title:``), ``source`` the name of its source (for ``source:``)."""
         parts = split(text)
         if len(parts) == 1:
-            return found
+            return Matches(declared)
         folded = to_forms(parts[1::2])
-        wanted = self._wanted(set(folded))
-        present = self._present(wanted, folded)
+        found = Matches(taken_as(text, declared, len(folded)) if self._detect else declared)
+        stem_language = stemming_language(found.lang)
+        wanted, auto = self._wanted(set(folded), stem_language)
+        present = self._present(wanted, auto, folded)
         candidates = self._candidates(present)
         if not candidates:
             return found
         ctx = Context(text, parts, folded, wanted)
         ctx.limit = self._work_limit
+        ctx.language, ctx.stem_language = found.lang, stem_language
+        ctx.title, ctx.source = title, source
         limited: list[QueryLimit] = []
         for index in sorted(candidates):
             rule = self._rules[index]
@@ -118,19 +138,44 @@ class Matcher:
         if hits:
             found[rule.name] = _term_hits(rule.name, hits, ctx)
 
-    def _wanted(self, distinct: set[str]) -> dict[str, set[str]]:
-        """The text's exact forms ("") and stems (by language) that some rule mentions."""
+    def _wanted(
+        self, distinct: set[str], stem_language: str
+    ) -> tuple[dict[str, set[str]], set[str]]:
+        """The text's exact forms ("") and stems (by language) that some rule mentions, and
+        the forms of "auto" rules' words that its stems in ``stem_language`` stand for."""
         wanted: dict[str, set[str]] = {}
         for language, known in self._known.items():
+            if language == AUTO:
+                continue
             if language:
                 wanted[language] = set(stemmer(language).many(list(distinct))) & known
             else:
                 wanted[language] = distinct & known
-        return wanted
+        if AUTO not in self._known:
+            return wanted, set()
+        by_stem = self._auto_stems(stem_language)
+        stems = set(stemmer(stem_language).many(list(distinct))) & by_stem.keys()
+        wanted.setdefault(stem_language, set()).update(stems)
+        return wanted, {form for stem in stems for form in by_stem[stem]}
 
-    def _present(self, wanted: dict[str, set[str]], folded: list[str]) -> set[AnchorKey]:
-        """Index keys the text holds: exact forms, stems and prefixes."""
+    def _auto_stems(self, stem_language: str) -> dict[str, tuple[str, ...]]:
+        """The forms of "auto" rules' words by their stem in ``stem_language``."""
+        found = self._auto_by_language.get(stem_language)
+        if found is None:
+            stem = stemmer(stem_language)
+            table: dict[str, list[str]] = {}
+            for form in self._known[AUTO]:
+                table.setdefault(stem(form), []).append(form)
+            found = {key: tuple(forms) for key, forms in table.items()}
+            self._auto_by_language[stem_language] = found
+        return found
+
+    def _present(
+        self, wanted: dict[str, set[str]], auto: set[str], folded: list[str]
+    ) -> set[AnchorKey]:
+        """Index keys the text holds: exact forms, stems, "auto" forms and prefixes."""
         present = {(STEM if lang else EXACT, lang, v) for lang, vs in wanted.items() for v in vs}
+        present.update((STEM, AUTO, form) for form in auto)
         if self._prefixes:
             for word in self._prefixes.filter(set(folded)):
                 present.update((PREFIX, "", p) for p in self._prefixes.starting(word))

@@ -13,7 +13,16 @@ from aiohttp import web
 from monitor.config import check_keyword_name, source_from_table
 from monitor.errors import ConfigError, QueryError
 from monitor.models import BlockState, DocState
-from monitor.query import KeywordSpec, Matcher, Matches, check_language, compile_keyword, snippets
+from monitor.poll.alerts import block_text, match_block, title_of
+from monitor.query import (
+    AUTO,
+    KeywordSpec,
+    Matcher,
+    Matches,
+    check_language,
+    compile_keyword,
+    snippets,
+)
 from monitor.sources import registry as sources
 from monitor.store import Store
 from monitor.web import trial
@@ -152,21 +161,25 @@ def _matches(matcher: Matcher, blocks: list[_Block]) -> tuple[list[dict[str, Any
     found: list[dict[str, Any]] = []
     limited = 0
     for source, doc, block, body in blocks:
-        matches: Matches = matcher.match(body)
+        matches: Matches = (
+            match_block(matcher, block, source)
+            if block is not None
+            else matcher.match(body, title=title_of(body))
+        )
         limited += len(matches.limited)
         hits = matches.get("query")
         if hits is None:
             continue
         excerpts = snippets(body, hits.spans)
         if doc is None or block is None:
-            found.append({"count": hits.count, "snippets": excerpts})
+            found.append({"count": hits.count, "snippets": excerpts, "lang": matches.lang})
         else:
-            found.append(_found(source, doc, block, hits.count, excerpts))
+            found.append(_found(source, doc, block, hits.count, excerpts) | {"lang": matches.lang})
     return found, limited
 
 
 def _blocks(docs: list[tuple[str, DocState]]) -> list[_Block]:
-    return [(source, doc, block, f"{block.headline}\n{block.text}")
+    return [(source, doc, block, block_text(block))
             for source, doc in docs for block in doc.blocks]  # fmt: skip
 
 
@@ -254,6 +267,6 @@ def _spec(spec: KeywordSpec) -> dict[str, str]:
 
 def _language(body: dict[str, Any]) -> str:
     try:
-        return check_language(text(body, "language", "english"))
+        return check_language(text(body, "language", AUTO))
     except QueryError as exc:
         raise BadRequest(exc.reason, "language") from None

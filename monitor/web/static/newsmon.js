@@ -236,7 +236,8 @@ function showQueryError(box, query, error) {
 function matchItem(match) {
   const where = el("p", { class: "meta" }, el("span", { class: "source" }, match.source), " · ",
     match.document.title || match.document.id, " · ",
-    `${match.count} match${match.count === 1 ? "" : "es"}`);
+    `${match.count} match${match.count === 1 ? "" : "es"}`, " · ",
+    el("span", { class: "lang" }, match.lang ? `taken as ${match.lang}` : "language unknown"));
   const item = el("li", {}, where, el("h3", {}, match.block.headline || match.document.title));
   for (const s of match.snippets) item.append(el("p", { class: "snippet" }, marked(s)));
   return item;
