@@ -223,3 +223,18 @@ def test_the_story_field_gives_the_first_time_in_utc_with_z() -> None:
         "first_source": "wire",
         "first_seen": "2023-11-14T22:13:20.250Z",
     }
+
+
+async def test_the_turn_is_one_assigners_at_a_time_and_its_own_again(store: Store) -> None:
+    """While one assigner holds the turn, no one else appends (a lone report's append cannot
+    cut into its decisions); a turn left by its holder (an append whose reply was lost) is its
+    own to take again; another waits for it, reading the log meanwhile."""
+    line = Line(encode_entry(Entry("a1", "s-a1", "wire", 1.0, ("troops",))), True, "wire")
+    assert (await store.stories.take_turn("mine", 5000, "0-0")).held
+    assert await store.stories.append("0-0", "someone", 60_000, [line]) is None
+    theirs = await store.stories.take_turn("theirs", 5000, "0-0")
+    assert not theirs.held and 0 < theirs.wait_ms <= 5000
+    assert (await store.stories.take_turn("mine", 5000, "0-0")).held
+    (written,) = await store.stories.append("0-0", "mine", 60_000, [line]) or []
+    after = await store.stories.take_turn("theirs", 5000, "0-0")  # the append ended the turn
+    assert after.held and after.entries == [(written, line.text)]

@@ -2,10 +2,12 @@
 the poll commits, the same story whichever daemon on the Redis decides it.
 
 One ``Assigner`` per process gathers the reports of the polls that reach this step at the same
-moment (``store.group.Grouped``) and decides them in chunks. For each chunk it takes the story
-log's turn, applies to its mirror what other daemons appended since, decides the reports one
-after the other (each against the mirror and the chunk's earlier entries, applied as it goes),
-and appends the entries if the log has not grown meanwhile. A refused append (the turn
+moment (``store.group.Grouped``) and decides them in chunks. A lone report is decided without
+applying anything and appended in one round trip if the log is still where the mirror stands
+and no one holds the turn. Otherwise, for each chunk it takes the story log's turn, applies
+to its mirror what other daemons appended since, decides the reports one after the other
+(each against the mirror and the chunk's earlier entries, applied as it goes), and appends
+the entries if the log has not grown meanwhile. A refused append (the turn
 expired under it) leaves the mirror holding entries the log does not, so the mirror is read
 again from the log and the chunk decided again. A report the mirror already holds (a commit
 that failed after its story was assigned, retried with the same alert id) gets its recorded
@@ -93,6 +95,10 @@ class Assigner:
         return out
 
     async def _chunk(self, reports: Sequence[Report]) -> list[StoryRef]:
+        if len(reports) == 1 and self._mirror is not None:
+            alone = await self._alone(self._mirror, reports[0])
+            if alone is not None:
+                return [alone]
         for _ in range(ATTEMPTS):
             mirror = await self._turn()
             try:
@@ -110,13 +116,27 @@ class Assigner:
             self._mirror = None
         raise StoreError(f"the story log was refused {ATTEMPTS} times in a row")
 
+    async def _alone(self, mirror: Mirror, report: Report) -> StoryRef | None:
+        """A lone report, in one round trip when no one else is deciding: decided without
+        applying anything, appended if the log is still where the mirror stands, then applied.
+        None when refused (the turn is another's, or the log moved on): the chunk's way then."""
+        self._sweep(mirror)
+        decision = mirror.index.decide(report)
+        if mirror.known(report.id):
+            return decision.ref
+        starts = decision.ref.first
+        line = Line(encode_entry(decision.entry), starts, report.source)
+        ids = await self._append(mirror, [line])
+        if not ids:
+            return None  # nothing was applied: the mirror is still the log's
+        ref = mirror.apply(decision.entry, entry_time(ids[0]), ids[0])
+        self.observer.storied([ref])
+        return ref
+
     def _decide(
         self, mirror: Mirror, reports: Sequence[Report]
     ) -> tuple[list[StoryRef], list[Line | None]]:
-        now = self.clock()
-        if now - self._swept >= EXPIRE_EVERY:
-            mirror.expire(now)
-            self._swept = now
+        now = self._sweep(mirror)
         refs: list[StoryRef] = []
         lines: list[Line | None] = []
         for report in reports:
@@ -129,6 +149,14 @@ class Assigner:
             refs.append(ref)
             lines.append(Line(encode_entry(decision.entry), ref.first, report.source))
         return refs, lines
+
+    def _sweep(self, mirror: Mirror) -> float:
+        """Expire the mirror now and then (a sweep visits every story); the time now."""
+        now = self.clock()
+        if now - self._swept >= EXPIRE_EVERY:
+            mirror.expire(now)
+            self._swept = now
+        return now
 
     async def _append(self, mirror: Mirror, lines: Sequence[Line | None]) -> list[str] | None:
         """Append the chunk's new entries; on any failure the mirror holds entries the log may

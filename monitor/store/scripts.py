@@ -149,20 +149,23 @@ return out
 """
 
 # KEYS: story log, first counts, turn. ARGV: the id of the last log entry the caller applied
-# ('0-0': none), its turn token, the ms of log to keep, then for each entry: its line, '1' if
-# it starts a story (else '0'), its source. Ends the caller's turn. If the log has an entry
-# after the caller's last one (or lost it: a restart), appends nothing and returns {0, the
-# log's last id}; else appends every entry, trimming what is older than the ms to keep (by
-# Redis's clock, which also makes the ids), counts the story starts by source, and returns
-# {1, id, ...}. The trim is exact (not '~', which drops only whole nodes of ~100 entries): it
-# removes what expired since the last append, a few entries at a time.
+# ('0-0': none), its token, the ms of log to keep, then for each entry: its line, '1' if it
+# starts a story (else '0'), its source. Refuses (appends nothing, returns {0, the log's last
+# id}) when another assigner holds the turn, or when the log has an entry after the caller's
+# last one (or lost it: a restart); else ends the caller's turn if it held it, appends every
+# entry, trims what is older than the ms to keep (by Redis's clock, which also makes the ids),
+# counts the story starts by source, and returns {1, id, ...}. The trim is exact (not '~',
+# which drops only whole nodes of ~100 entries): it removes what expired since the last
+# append, a few entries at a time.
 STORY_APPEND = """
-if redis.call('GET', KEYS[3]) == ARGV[2] then
-  redis.call('DEL', KEYS[3])
-end
 local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-if top[1] and top[1][1] ~= ARGV[1] then
-  return {0, top[1][1]}
+local last = top[1] and top[1][1] or '0-0'
+local holder = redis.call('GET', KEYS[3])
+if (holder and holder ~= ARGV[2]) or (top[1] and last ~= ARGV[1]) then
+  return {0, last}
+end
+if holder then
+  redis.call('DEL', KEYS[3])
 end
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)

@@ -5,7 +5,9 @@ a report's story against it, so the decisions must be serialised: an assigner ta
 (a key with a token and a TTL), reads what was appended since its last entry, decides, and
 appends with ``STORY_APPEND``, which refuses when the log has grown past the caller's last
 entry meanwhile (a turn that expired). The turn keeps refusals rare, and a refusal costs the
-refused mirror a rebuild: entries applied to an index cannot be taken back. The log is trimmed
+refused mirror a rebuild: entries applied to an index cannot be taken back. A lone report
+needs no turn: it is decided without applying anything, and its append is refused while
+another assigner holds the turn, so it never cuts into someone else's. The log is trimmed
 by MINID (Redis's clock) to the window and a margin, so the stories expire with it.
 """
 
@@ -60,16 +62,18 @@ class StoryLog:
         (read whether or not the turn is ours: they are the log all the same)."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.set(self.keys.story_turn, token, nx=True, px=ttl_ms)
+        pipe.get(self.keys.story_turn)
         pipe.pttl(self.keys.story_turn)
         pipe.xrange(self.keys.stories, _after(after), "+", count)
-        took, ttl, entries = await call(pipe.execute())
-        return Turn(bool(took), max(int(ttl), 0), _lines(entries))
+        took, holder, ttl, entries = await call(pipe.execute())
+        # Its own turn, left by an append whose reply was lost, is the caller's to take again.
+        return Turn(bool(took) or holder == token, max(int(ttl), 0), _lines(entries))
 
     async def append(
         self, after: str, token: str, keep_ms: int, lines: Sequence[Line]
     ) -> list[str] | None:
-        """Append ``lines`` if ``after`` is still the log's last entry, ending the turn: their
-        ids, or None when refused (the log grew, or lost entries)."""
+        """Append ``lines`` if ``after`` is still the log's last entry and no other assigner
+        holds the turn, ending the caller's: their ids, or None when refused."""
         args: list[Any] = [after, token, str(keep_ms)]
         for line in lines:
             args += [line.text, "1" if line.starts else "0", line.source]
