@@ -62,6 +62,17 @@ class Edit(TypedDict):
     numbers_changed: bool
 
 
+class Story(TypedDict):
+    """item.new and block.new, with stories on: the story the report belongs to, across every
+    source and daemon on the Redis (docs/alerts.md#stories)."""
+
+    id: str  # the same on every alert of the story
+    first: bool  # this alert is the story's first report
+    sources: int  # distinct sources that reported it so far, this one included
+    first_source: str
+    first_seen: str  # ISO 8601 in UTC with Z
+
+
 class Alert(TypedDict):
     """One alert, as on the stream and the channels."""
 
@@ -73,5 +84,7 @@ class Alert(TypedDict):
     block: Block | None
     terms: list[Term]
     edit: NotRequired[Edit]
+    snippets: NotRequired[list[str]]
+    story: NotRequired[Story]
     detected_at: str
     tier: NotRequired[int]  # the source's tier: 1 official/wire, 2 default, 3 low; absent = 2

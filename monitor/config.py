@@ -90,6 +90,17 @@ class SourceConfig:
     tier: int = DEFAULT_TIER  # 1 official/wire, 2 default, 3 low (issue 16)
 
 
+@dataclass(frozen=True, slots=True)
+class StoriesConfig:
+    """``[stories]``: whether item.new and block.new alerts get a story, and how stories are
+    told apart (the values of ``monitor.stories.StorySettings``, which config does not import:
+    the index loads its similarity libraries only where stories are assigned)."""
+
+    enabled: bool = True
+    window: float = 48 * 3600.0  # a story ends this long after its last report
+    threshold: float = 0.5  # similarity at or above which a report joins a story
+
+
 ALERT_TYPES = ("item.new", "block.new", "block.edited", "block.removed")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 DESK_KEYS = ("per_story", "story_digest", "quiet_hours", "timezone", "throttle")
@@ -119,6 +130,7 @@ class Config:
     sources: tuple[SourceConfig, ...]
     keywords: tuple[KeywordSpec, ...]
     forward: tuple[ForwardConfig, ...] = ()
+    stories: StoriesConfig = StoriesConfig()
 
     def interval_of(self, source: SourceConfig) -> float:
         """The poll interval of a source: its own, or the monitor's default."""
@@ -163,6 +175,7 @@ def bounded(low: float, high: float, label: str) -> Callable[[object], float]:
 parse_interval = bounded(1.0, 30 * 86_400.0, '"1s" and "30d"')
 parse_timeout = bounded(0.1, 600.0, '"0.1s" and "10m"')
 parse_deadline = bounded(1.0, 3600.0, '"1s" and "1h"')
+parse_window = bounded(60.0, 30 * 86_400.0, '"1m" and "30d"')
 
 
 def parse_size(value: object) -> int:
@@ -292,13 +305,14 @@ def _kind_name(kind: type) -> str:
 
 def _build(raw: Mapping[str, Any], path: Path | None) -> Config:
     top = _Reader(raw, "", path)
-    top.only("redis", "monitor", "sources", "keywords", "forward")
+    top.only("redis", "monitor", "sources", "keywords", "forward", "stories")
     redis = _redis(_Reader(top.get("redis", dict, {}), "redis", path))
     monitor = _monitor(_Reader(top.get("monitor", dict, {}), "monitor", path), path)
     sources = _sources(top.get("sources", list, []), path)
     keywords = _keywords(top.get("keywords", list, []), path)
     forward = _forwards(top.get("forward", list, []), path)
-    return Config(path, redis, monitor, sources, keywords, forward)
+    stories = _stories(_Reader(top.get("stories", dict, {}), "stories", path))
+    return Config(path, redis, monitor, sources, keywords, forward, stories)
 
 
 def _redis(r: _Reader) -> RedisConfig:
@@ -313,6 +327,25 @@ def _redis(r: _Reader) -> RedisConfig:
     if maxlen < 100:
         raise r.fail("stream_maxlen", "must be at least 100")
     return RedisConfig(url, prefix, maxlen)
+
+
+def _stories(r: _Reader) -> StoriesConfig:
+    r.only("enabled", "window", "threshold")
+    base = StoriesConfig()
+    return StoriesConfig(
+        enabled=r.get("enabled", bool, base.enabled),
+        window=r.convert("window", parse_window, base.window),
+        threshold=r.convert("threshold", parse_threshold, base.threshold),
+    )
+
+
+def parse_threshold(value: object) -> float:
+    """A similarity threshold: a number above 0 and at most 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number above 0 and at most 1")
+    if not 0 < value <= 1:
+        raise ValueError("must be above 0 and at most 1")
+    return float(value)
 
 
 def _check_redis_url(url: str, key: str, path: str | None) -> None:

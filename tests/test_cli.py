@@ -136,10 +136,12 @@ def test_status_table_and_json_after_a_failing_and_a_healthy_source(
     assert gone["next_reason"] == "backoff" and gone["next_poll"]
     assert (wire["interval"], wire["failures"], wire["last_http"]) == (90.0, 0, 200)
     assert wire["last_ok"] and wire["alerts_24h"] == 2 and wire["documents"] == 2
+    assert (wire["stories_first"], gone["stories_first"]) == (2, 0)  # two stories, each new
     table = newsmon(newsmon_cmd, "status", "--config", str(config), env=env)
     assert table.returncode == 0, table.stderr
     header, *lines = table.stdout.splitlines()
     assert header.split()[:3] == ["SOURCE", "KIND", "EVERY"] and "LAST ERROR" in header
+    assert header.split()[header.split().index("FIRST") - 2 :][:3] == ["24", "H", "FIRST"]
     assert lines[0].split()[:3] == ["gone", "feed", "2m"]
     assert "(backoff)" in lines[0] and "no such file" in lines[0]
     assert lines[1].split()[:3] == ["wire", "feed", "90s"] and "changed" in lines[1]

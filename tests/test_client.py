@@ -204,3 +204,13 @@ async def test_the_documented_recipes_reach_the_embedded_server(
             assert '"Item 7"' in last.stdout, last
     finally:
         await embedded.release(url)
+
+
+def test_the_typed_alert_names_every_field_of_the_schema_and_the_story_its_own() -> None:
+    from monitor import alert_schema
+    from monitor.alerttypes import Alert, Story
+
+    schema = alert_schema()
+    assert set(Alert.__annotations__) == set(schema["properties"])
+    story = schema["properties"]["story"]
+    assert Story.__required_keys__ == set(story["required"]) == set(story["properties"])

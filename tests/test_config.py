@@ -119,6 +119,11 @@ def test_env_overrides(tmp_path: Path) -> None:
             "keywords[0].language",
             "unknown stemming language",
         ),
+        ("[stories]\nenabled = 'no'", "stories.enabled", "true or false"),
+        ("[stories]\nwindow = '10s'", "stories.window", 'between "1m" and "30d"'),
+        ("[stories]\nthreshold = 1.5", "stories.threshold", "at most 1"),
+        ("[stories]\nthreshold = '0.5'", "stories.threshold", "a number"),
+        ("[stories]\nsimilarity = 0.5", "stories.similarity", "unknown key"),
         (
             "[[sources]]\nname='a'\nurl='x'\nfollow_links='yes'",
             "sources[0].follow_links",
@@ -170,6 +175,7 @@ def test_the_documented_config_with_every_key_loads(tmp_path: Path) -> None:
     (forward,) = config.forward
     assert forward.name == "desk" and forward.headers == (("Authorization", "Bearer s3cr3t"),)
     assert (config.monitor.max_items, config.monitor.max_alerts) == (2000, 500)
+    assert (config.stories.enabled, config.stories.window) == (True, 48 * 3600)
 
 
 def test_a_config_source_read_back_from_its_stored_record_is_itself(tmp_path: Path) -> None:

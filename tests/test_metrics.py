@@ -75,6 +75,9 @@ def test_metrics_health_and_readiness_of_a_running_daemon(
         assert found[("newsmon_commit_duration_seconds_count", ())] >= 3
         assert found[("newsmon_alert_freshness_seconds_count", ())] == 1
         assert found[("newsmon_keywords", ())] == 1
+        assert found[("newsmon_stories_started_total", ())] == 1  # the one alert's story
+        assert found[("newsmon_story_reports_joined_total", ())] == 0
+        assert found[("newsmon_story_sources_count", ())] == 0
         assert ("newsmon_last_success_timestamp_seconds", (("source", "wire"),)) in found
         assert ("newsmon_last_success_timestamp_seconds", (("source", "broken"),)) not in found
         redis_of_its_own.stop()
@@ -131,3 +134,18 @@ def test_off_loopback_the_pages_need_a_token_and_metrics_never_do(
             assert get(f"{base}/api/status?token={token}")[0] == 200
     finally:
         stop_all([daemon])
+
+
+def test_story_metrics_count_starts_joins_and_the_sources_at_each_join() -> None:
+    from monitor.daemon.metrics import Metrics
+    from monitor.stories import StoryRef
+
+    metrics = Metrics()
+    metrics.storied([StoryRef("s-1", True, 1, "wire", 0.0), StoryRef("s-1", False, 3, "wire", 0.0)])
+    metrics.storied([StoryRef("s-1", False, 12, "wire", 0.0)])
+    found = samples(metrics.text().decode())
+    assert found[("newsmon_stories_started_total", ())] == 1
+    assert found[("newsmon_story_reports_joined_total", ())] == 2
+    assert found[("newsmon_story_sources_bucket", (("le", "3.0"),))] == 1
+    assert found[("newsmon_story_sources_bucket", (("le", "20.0"),))] == 2
+    assert found[("newsmon_story_sources_sum", ())] == 15

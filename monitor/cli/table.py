@@ -12,10 +12,10 @@ from rich.table import Table
 
 COLUMNS = (
     "source", "kind", "every", "last poll", "last ok", "http", "fails", "next poll", "docs",
-    "24 h", "last error",
+    "24 h", "first", "last error",
 )  # fmt: skip
-_NUMERIC = frozenset({"http", "fails", "docs", "24 h"})
-_KEEP = frozenset({"kind", "every", "http", "fails", "docs", "24 h"})  # short: never cut
+_NUMERIC = frozenset({"http", "fails", "docs", "24 h", "first"})
+_KEEP = frozenset({"kind", "every", "http", "fails", "docs", "24 h", "first"})  # never cut
 _TIMES = frozenset({"last poll", "last ok", "next poll"})  # at least HH:MM:SS
 OVERDUE_AFTER = 10.0  # seconds: daemons claim due sources every second or so
 
@@ -64,6 +64,7 @@ def _cells(row: dict[str, Any], now: datetime) -> list[str]:
         _next(row, now),
         str(row["documents"]),
         str(row["alerts_24h"]),
+        str(row.get("stories_first", 0)),  # stories it reported first (docs/alerts.md)
         _error(row, today),
     ]
 

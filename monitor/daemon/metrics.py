@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -26,8 +26,12 @@ from monitor.errors import StoreError
 from monitor.poll.outcome import PollResult
 from monitor.store import redis_trouble
 
+if TYPE_CHECKING:
+    from monitor.stories import StoryRef
+
 _FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _LAG = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
+_OUTLETS = (1, 2, 3, 5, 10, 20, 50, 100, 200)
 _FRESHNESS = (10, 30, 60, 120, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 86400, 7 * 86400)
 disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created series double a scrape
 
@@ -67,6 +71,18 @@ class Metrics(DaemonObserver):
             registry=r,
         )
         self.redis_errors = Counter("newsmon_redis_errors", "Redis failures.", registry=r)
+        self.stories_started = Counter(
+            "newsmon_stories_started", "Reports that started a story.", registry=r
+        )
+        self.stories_joined = Counter(
+            "newsmon_story_reports_joined", "Reports that joined a story.", registry=r
+        )
+        self.story_sources = Histogram(
+            "newsmon_story_sources",
+            "Distinct sources of a story when a report joined it, that report's included.",
+            buckets=_OUTLETS,
+            registry=r,
+        )
         self.capped = Counter(
             "newsmon_feed_items_capped",
             "Feed items a poll did not alert on: unread (past max_items), deferred (past"
@@ -128,6 +144,14 @@ class Metrics(DaemonObserver):
 
     def store_failed(self) -> None:
         self.redis_errors.inc()
+
+    def storied(self, refs: Sequence[StoryRef]) -> None:
+        for ref in refs:
+            if ref.first:
+                self.stories_started.inc()
+            else:
+                self.stories_joined.inc()
+                self.story_sources.observe(ref.sources)
 
     def ticked(self) -> None:
         """The scheduler's clock fired (whether or not Redis answered)."""

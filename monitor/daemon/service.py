@@ -16,6 +16,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ from monitor.store.backend import POLL_CONNECTIONS, WEB_CONNECTIONS, open_stores
 
 if TYPE_CHECKING:
     from monitor.daemon.metrics import Metrics
+    from monitor.poll.stories import Assigner
 
 log = structlog.get_logger("newsmon.daemon")
 
@@ -72,6 +74,7 @@ class Daemon:
             observer=self.metrics,
             caps=Caps(config.monitor.max_items, config.monitor.max_alerts),
             deadline=config.monitor.poll_deadline,
+            stories=_assigner(config, store, self.metrics),
         )
         capacity = config.monitor.concurrency * CAPACITY_PER_FETCH
         self.claimer = Claimer(store, self.poller, capacity)
@@ -158,7 +161,11 @@ class Daemon:
         except NewsmonError as exc:
             log.error("reload refused", error=str(exc))
             return
-        self.config = config
+        if config.stories != self.config.stories:
+            # The mirror was read with the old window and threshold; every daemon on the Redis
+            # must decide alike, so the new ones take effect when the daemons restart.
+            log.warning("[stories] changed: it takes effect when the daemon restarts")
+        self.config = replace(config, stories=self.config.stories)
         self.poller.caps = Caps(config.monitor.max_items, config.monitor.max_alerts)
         self.poller.deadline = config.monitor.poll_deadline
         try:
@@ -283,6 +290,18 @@ async def _endpoints(
     async with serving(app(metrics, pages), *at, option="--metrics-port") as url:
         log.info("serving metrics", url=f"{url}metrics", pages=pages is not None)
         yield
+
+
+def _assigner(config: Config, store: Store, observer: DaemonObserver) -> Assigner | None:
+    """The process's story assigner, unless ``[stories] enabled = false``. Imported here: the
+    index and its similarity libraries load only where stories are on."""
+    if not config.stories.enabled:
+        return None
+    from monitor.poll.stories import Assigner
+    from monitor.stories import StorySettings
+
+    c = config.stories
+    return Assigner(store.stories, StorySettings(c.window, c.threshold), observer=observer)
 
 
 def _once_status(report: OnceReport) -> int:

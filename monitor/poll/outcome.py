@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from monitor.poll.policy import Next
+
+if TYPE_CHECKING:  # the stories' index is imported only where stories are assigned
+    from monitor.stories import StoryRef
 
 log = structlog.get_logger("newsmon.poll")
 
@@ -64,6 +67,10 @@ class Observer:
 
     def polled(self, result: PollResult) -> None:
         """A poll ended, as logged."""
+
+    def storied(self, refs: Sequence[StoryRef]) -> None:
+        """Reports were written to the story log with these stories (each once, however
+        often its poll is retried)."""
 
     def store_failed(self) -> None:
         """Redis refused a command or could not be reached."""

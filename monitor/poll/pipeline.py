@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
@@ -36,6 +36,9 @@ from monitor.poll.outcome import Observer, PollResult, iso, log_poll, utcnow
 from monitor.poll.policy import Next, classify
 from monitor.query import Matcher
 from monitor.store import Commit, Lease, Pending, SourceState, Store
+
+if TYPE_CHECKING:  # the stories' index loads only where stories are on (see daemon.service)
+    from monitor.poll.stories import Assigner
 
 log = structlog.get_logger("newsmon.poll")
 
@@ -58,6 +61,8 @@ class Poller:
     A feed is read within ``caps`` (``max_items``, ``max_alerts``): the changed items past the
     cap of new ones are left un-recorded, and the body's validators with them, so the next poll
     fetches it whole and finds exactly those items still to alert on.
+    With ``stories``, each item.new and block.new alert gets its story before the commit; a
+    Redis failure there fails the poll as a failed commit does (nothing of it is written).
     """
 
     def __init__(
@@ -72,7 +77,9 @@ class Poller:
         observer: Observer | None = None,
         caps: Caps = DEFAULT_CAPS,
         deadline: float | None = None,
+        stories: Assigner | None = None,
     ) -> None:
+        self.stories = stories
         self.deadline = deadline  # seconds a poll may take before its commit (None: no limit)
         self.observer = observer or Observer()
         self.caps = caps
@@ -129,6 +136,8 @@ class Poller:
             return await self._failed(source, lease, state, gathered.status, error, retry)
         work, result = gathered
         result = replace(result, alerts=len(work.alerts), limited=tuple(sorted(work.limited)))
+        if self.stories is not None and work.alerts:
+            await self.stories.mark(work.alerts)
         if not await self._commit(source, lease, work, result):
             return replace(result, status="lease_lost", alerts=0)
         return replace(result, postponed=work.postponed)

@@ -139,6 +139,7 @@ async def status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
     configured = {s.name: s for s in config.sources}
     names = sorted(set(listed) | set(configured) | set(await store.source_names()))
     states, activity = await store.load_sources(names), await store.activity(names)
+    firsts = await store.stories.firsts()
     rows = []
     for name, state, (documents, alerts) in zip(names, states, activity, strict=True):
         item = listed.get(name)
@@ -146,6 +147,7 @@ async def status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
         row = _status_row(name, state, item, source)
         row["interval"] = (source.interval if source else None) or config.monitor.interval
         row |= {"documents": documents, "alerts_24h": alerts}
+        row["stories_first"] = firsts.get(name, 0)  # stories it was the first to report
         rows.append(row)
     return rows
 

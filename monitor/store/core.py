@@ -38,6 +38,7 @@ from monitor.store.records import (
 )
 from monitor.store.schedule import Schedule
 from monitor.store.scripts import COMMIT_SCRIPT, HELD_SCRIPT, call, checked, run_many
+from monitor.store.storylog import StoryLog
 
 MAX_DOCS = 5000  # documents remembered per source; feeds drop items long before this
 RECENT_HOURS = 24  # the window of the alerts counted by ``activity``
@@ -63,6 +64,7 @@ class Store:
         self.keys = Keys(prefix)
         self.stream_maxlen = stream_maxlen
         self.schedule = Schedule(client, self.keys)
+        self.stories = StoryLog(client, self.keys)
         self._loads: Grouped[str, SourceState] = Grouped(self._load_group)
         self._commits: Grouped[Commit, bool] = Grouped(self._commit_group)
 
@@ -181,6 +183,7 @@ class Store:
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(*self.keys.per_source(name))
         pipe.srem(self.keys.sources, name)
+        pipe.hdel(self.keys.story_firsts, name)
         await self._call(pipe.execute())
 
     async def _load_group(self, names: Sequence[str]) -> list[SourceState]:

@@ -20,6 +20,10 @@
 <p>:sources           set: names of the sources ever polled
 <p>:fwd:<group>:<id>  set: the targets a forwarder group delivered stream entry <id> to,
                       until the entry is acknowledged (so a redelivery skips them)
+<p>:stories           stream, field ``e``: the story log, one entry per report (an item.new or
+                      block.new) and the story it joined; trimmed by MINID to the window
+<p>:storyfirsts       hash: source name → how many stories it was the first to report
+<p>:storyturn         string: the token of the assigner whose turn it is to decide (PX)
 <p>:fwd:<group>:…     a forwarder group's held alerts and digests (``HeldKeys``, below)
 """
 
@@ -73,6 +77,18 @@ class Keys:
     @property
     def disabled(self) -> str:
         return f"{self.prefix}:disabled"
+
+    @property
+    def stories(self) -> str:
+        return f"{self.prefix}:stories"
+
+    @property
+    def story_firsts(self) -> str:
+        return f"{self.prefix}:storyfirsts"
+
+    @property
+    def story_turn(self) -> str:
+        return f"{self.prefix}:storyturn"
 
     def source_channel(self, name: str) -> str:
         return f"{self.prefix}:source:{name}"

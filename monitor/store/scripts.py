@@ -148,6 +148,38 @@ end
 return out
 """
 
+# KEYS: story log, first counts, turn. ARGV: the id of the last log entry the caller applied
+# ('0-0': none), its token, the ms of log to keep, then for each entry: its line, '1' if it
+# starts a story (else '0'), its source. Refuses (appends nothing, returns {0, the log's last
+# id}) when another assigner holds the turn, or when the log has an entry after the caller's
+# last one (or lost it: a restart); else ends the caller's turn if it held it, appends every
+# entry, trims what is older than the ms to keep (by Redis's clock, which also makes the ids),
+# counts the story starts by source, and returns {1, id, ...}. The trim is exact (not '~',
+# which drops only whole nodes of ~100 entries): it removes what expired since the last
+# append, a few entries at a time.
+STORY_APPEND = """
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local last = top[1] and top[1][1] or '0-0'
+local holder = redis.call('GET', KEYS[3])
+if (holder and holder ~= ARGV[2]) or (top[1] and last ~= ARGV[1]) then
+  return {0, last}
+end
+if holder then
+  redis.call('DEL', KEYS[3])
+end
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local minid = string.format('%d', ms - tonumber(ARGV[3]))
+local out = {1}
+for i = 4, #ARGV, 3 do
+  table.insert(out, redis.call('XADD', KEYS[1], 'MINID', minid, '*', 'e', ARGV[i]))
+  if ARGV[i + 1] == '1' then
+    redis.call('HINCRBY', KEYS[2], ARGV[i + 2], 1)
+  end
+end
+return out
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Script:
@@ -236,3 +268,4 @@ CLAIM_DUE_SCRIPT = Script(CLAIM_DUE)
 CLAIM_NAMED_SCRIPT = Script(CLAIM_NAMED)
 RENEW_SCRIPT = Script(RENEW)
 HELD_SCRIPT = Script(HELD)
+STORY_APPEND_SCRIPT = Script(STORY_APPEND)
