@@ -173,3 +173,21 @@ async def test_a_query_is_tried_on_the_items_of_a_feeds_first_poll_too(
     assert {m["document"]["title"] for m in found["matches"]} == {
         "Banks face new sanctions", "Ports close"}  # fmt: skip
     assert any("three" in s for m in found["matches"] for s in m["snippets"])  # the stored one
+
+
+async def test_the_sources_page_says_how_often_a_source_was_first(
+    tmp_path: Path, prefix: str, redis_url: str, http_server: LocalHTTPServer,
+    newsmon_cmd: list[str], site: str,
+) -> None:  # fmt: skip
+    """A source whose new item started a story counts one "first" on the sources page."""
+    url = http_server.url("/wire/feed.xml")
+    old = ("w1", "Banks", "Sanctions hit two banks.")
+    http_server.put("/wire/feed.xml", rss([old]))
+    run_once(tmp_path, newsmon_cmd, redis_url, prefix, url)  # the baseline: no alert, no story
+    _, page = await call("GET", site + "sources")
+    assert _row(page, "wire").find_class("first")[0].text_content() == "0"
+    new = ("w2", "Volcano erupts in Iceland", "Lava reached the town of Grindavik overnight.")
+    http_server.put("/wire/feed.xml", rss([new, old]))
+    run_once(tmp_path, newsmon_cmd, redis_url, prefix, url)
+    _, page = await call("GET", site + "sources")
+    assert _row(page, "wire").find_class("first")[0].text_content() == "1"
