@@ -1,8 +1,10 @@
 """Live-blog extraction: a page's bytes in, its update blocks out, in page order.
 
-Structured extractors run first and are merged by block id (JSON-LD, microdata, AMP live
-list, markup with ids); heading-split markup and then headline-like lines are fallbacks used
-only when those find nothing. Pure: no I/O, and never raises on a page it can decode.
+Structured extractors run first and are merged into one block per update (JSON-LD,
+microdata, AMP live list, markup with ids); when none of the DOM ones finds an update, the
+page's repeated sibling structure is read instead; heading-split markup and then
+headline-like lines are fallbacks used only when all those find nothing. Pure: no I/O, and
+never raises on a page it can decode.
 """
 
 from __future__ import annotations
@@ -14,7 +16,17 @@ from typing import TypeVar
 from lxml.html import HtmlElement
 
 from monitor.models import Block
-from monitor.poll.extract import amp, headings, jsonld, markup, merge, microdata, page, plaintext
+from monitor.poll.extract import (
+    amp,
+    headings,
+    jsonld,
+    markup,
+    merge,
+    microdata,
+    page,
+    plaintext,
+    repeated,
+)
 from monitor.poll.extract.tree import decode, looks_like_html, parse_html
 
 __all__ = ["Page", "extract_page"]
@@ -49,6 +61,8 @@ def _from_html(root: HtmlElement, url: str) -> Page:
     blog = _safely(jsonld.extract, root, url) or jsonld.LiveBlog()
     page_url = page.canonical(root, url) or blog.url or url
     found = [_safely(extract, root, page_url) or [] for extract in _DOM_EXTRACTORS]
+    if not any(found):
+        found.append(_safely(repeated.extract, root, page_url) or [])
     blocks = merge.merge([*found, list(blog.blocks)])
     for fallback in (headings.extract, plaintext.extract_html):
         if not blocks:

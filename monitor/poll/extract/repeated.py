@@ -1,0 +1,156 @@
+"""Updates in markup nobody described to us: the repeated structure of a live list.
+
+A live blog sets its updates as siblings of one shape (same tag, same base class), each with
+a time or a heading and text of its own, whatever the publisher calls them
+(``div.live-event-entry#2259175``, ``div.coventry#904241``). Among all such sibling runs on
+a page the one holding the most update-like text is taken. It runs only when no known
+representation (microdata, AMP, known markup) found updates in the DOM, and before any
+heading or plain-text split, which cannot tell an update from a line of scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from lxml.html import HtmlElement
+
+from monitor.models import Block
+from monitor.poll.extract import element, ids, noise
+from monitor.poll.extract.dates import iso
+from monitor.poll.extract.tree import inside, tag_of
+
+_CONTAINERS = frozenset({"article", "div", "section", "li"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5"})
+_TITLE_HINTS = ("title", "headline", "heading")
+_ID_ATTRIBUTES = ("data-id", "data-post-id", "data-entry-id", "data-update-id")
+_MIN_MEMBERS = 3
+_MIN_TEXT = 40  # characters of non-link text an update holds at least
+_LINK_DENSE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    el: HtmlElement
+    timed: bool
+    headed: bool
+    text: int  # characters of text outside links
+
+    @property
+    def update_like(self) -> bool:
+        return (self.timed or self.headed) and self.text >= _MIN_TEXT
+
+
+def extract(root: HtmlElement, page_url: str) -> list[Block]:
+    """One block per member of the page's best run of update-like siblings, in page order."""
+    best: list[_Member] = []
+    for run in _runs(root):
+        if _score(run) > _score(best):
+            best = run
+    # The run's shape is established by its update-like members; every member of it is then
+    # read (an update with neither time nor heading is still one), and those with nothing to
+    # read are dropped with the other slots when blocks are merged.
+    return [_block(m.el, page_url) for m in best]
+
+
+def _runs(root: HtmlElement) -> Iterator[list[_Member]]:
+    """Sibling runs of one shape, enough of them update-like, outside page furniture."""
+    for parent in root.iter():
+        if not tag_of(parent) or len(parent) < _MIN_MEMBERS or inside(parent, root, _excluded):
+            continue
+        shapes: dict[tuple[str, str], list[HtmlElement]] = {}
+        for child in parent:
+            if tag_of(child) in _CONTAINERS and not _hidden(child):
+                shapes.setdefault(_signature(child), []).append(child)
+        for signature, children in shapes.items():
+            run = [_member(child) for child in children] if len(children) >= _MIN_MEMBERS else []
+            if _qualifies(run, classed=bool(signature[1])):
+                yield run
+
+
+def _hidden(el: HtmlElement) -> bool:
+    return el.get("hidden") is not None or el.get("aria-hidden") == "true"
+
+
+def _signature(el: HtmlElement) -> tuple[str, str]:
+    """Tag and base class: "coventry coventry--time" and "coventry rendered" are one shape."""
+    tokens = (el.get("class") or "").split()
+    return tag_of(el), tokens[0] if tokens else ""
+
+
+def _qualifies(run: list[_Member], *, classed: bool) -> bool:
+    like = [m for m in run if m.update_like and (classed or m.timed)]
+    return len(like) >= _MIN_MEMBERS and 2 * len(like) >= len(run)
+
+
+def _score(run: list[_Member]) -> int:
+    return sum(m.text for m in run if m.update_like)
+
+
+def _member(el: HtmlElement) -> _Member:
+    total = len(el.text_content())
+    linked = sum(len(a.text_content()) for a in el.iter("a"))
+    text = 0 if total and linked / total > _LINK_DENSE else total - linked
+    return _Member(el, _timed(el), _headline(el) is not None, text)
+
+
+def _excluded(el: HtmlElement) -> bool:
+    return tag_of(el) in ("nav", "footer", "header", "aside", "form") or noise.is_noise_element(el)
+
+
+def _timed(el: HtmlElement) -> bool:
+    """A time of its own: any ``<time>``, a machine-readable date, or a time attribute."""
+    return any(tag_of(n) == "time" or _attribute_time(n)[0] for n in el.iter()) or any(
+        element.read_times(el)
+    )
+
+
+def _attribute_time(el: HtmlElement) -> tuple[str | None, str | None]:
+    """First-published and modified times in ``data-…time`` attributes (epoch or ISO)."""
+    published = modified = None
+    for name, value in el.attrib.items():
+        if not name.startswith("data-") or not ("time" in name or "date" in name):
+            continue
+        when = iso(value)
+        if when and any(hint in name for hint in ("modif", "updat", "edit")):
+            modified = modified or when
+        elif when:
+            published = published or when
+    return published, modified
+
+
+def _headline(el: HtmlElement) -> HtmlElement | None:
+    """The update's heading, or an element whose class names it a title."""
+    found = element.find_headline(el)
+    if found is not None:
+        return found
+    for node in el.iter():
+        if node is el or not tag_of(node) or inside(node, el, _not_title):
+            continue
+        label = (node.get("class") or "").lower()
+        if tag_of(node) in _HEADINGS or any(hint in label for hint in _TITLE_HINTS):
+            return node
+    return None
+
+
+def _not_title(el: HtmlElement) -> bool:
+    """Noise that never holds an update's title; an update's own ``<header>`` does."""
+    return tag_of(el) != "header" and noise.is_noise_element(el)
+
+
+def _block(el: HtmlElement, page_url: str) -> Block:
+    fields = element.read(el, page_url, headline_el=_headline(el))
+    published, modified = _attribute_time(el)
+    fields = replace(
+        fields,
+        published=published or fields.published,
+        modified=modified or fields.modified,
+    )
+    return fields.block(_native_id(el), "repeated")
+
+
+def _native_id(el: HtmlElement) -> str | None:
+    for name in _ID_ATTRIBUTES:
+        if el.get(name):
+            return ids.from_attribute(el.get(name))
+    return ids.from_element_id(el.get("id"), prefixed_only=False)
