@@ -47,6 +47,7 @@ _SLOT_LABEL = re.compile(
     re.IGNORECASE,
 )
 _SCORE = re.compile(r"\b\d{1,3}\s*[:\-–]\s*\d{1,3}\b")
+_NAME_LINE = re.compile(_NAME + _NAME_LINK + r"{1,4}$")
 _BULLET = re.compile(r"^[-*►•▶➤▸]\s")
 _CLOSING = frozenset(".,;:!…\"'")
 
@@ -85,6 +86,17 @@ def is_summary_header(line: str) -> bool:
 def is_display_time(line: str) -> bool:
     """A display-only time line ("10:11 a.m. ET"): never a time source, never text."""
     return bool(_DISPLAY_TIME.match(line))
+
+
+def is_label(line: str) -> bool:
+    """A flag set on an update in capitals ("KEY EVENT", "BREAKING", "PINNED"), not text."""
+    words = line.split()
+    return 0 < len(words) <= 3 and line.isupper() and all(w.isalpha() for w in words)
+
+
+def looks_like_name(line: str) -> bool:
+    """A person's name: two to five capitalised words and nothing else."""
+    return bool(_NAME_LINE.match(line)) and not is_label(line)
 
 
 def is_slot_label(text: str) -> bool:

@@ -18,7 +18,7 @@ from lxml.html import HtmlElement
 from monitor.models import Block
 from monitor.poll.extract import element, ids, noise
 from monitor.poll.extract.dates import iso
-from monitor.poll.extract.tree import inside, tag_of
+from monitor.poll.extract.tree import inside, tag_of, text_of
 
 _CONTAINERS = frozenset({"article", "div", "section", "li"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5"})
@@ -141,12 +141,27 @@ def _not_title(el: HtmlElement) -> bool:
 def _block(el: HtmlElement, page_url: str) -> Block:
     fields = element.read(el, page_url, headline_el=_headline(el))
     published, modified = _attribute_time(el)
+    meta = _meta_line(el)
+    lines = fields.text.split("\n")
     fields = replace(
         fields,
+        text="\n".join(line for line in lines if line != meta) if meta else fields.text,
+        byline=fields.byline or (meta if meta and noise.looks_like_name(meta) else None),
         published=published or fields.published,
         modified=modified or fields.modified,
     )
     return fields.block(_native_id(el), "repeated")
+
+
+def _meta_line(el: HtmlElement) -> str | None:
+    """The few words set beside the update's ``<time>`` in one container ("20:36 Frances
+    Watkins"): the update's metadata row, not its text."""
+    stamp = next((n for n in el.iter("time")), None)
+    row = stamp.getparent() if stamp is not None else None
+    if row is None or row is el:
+        return None
+    words = text_of(row, lambda e: tag_of(e) == "time")
+    return words if 0 < len(words.split()) <= 5 else None
 
 
 def _native_id(el: HtmlElement) -> str | None:
