@@ -18,7 +18,7 @@ _PREFIX = re.compile(
 _GLUED_PREFIX = re.compile(
     r"^(?:live[-_]?)?(?:blog[-_]?)?(?:post|entry|update|block|card)(?=\d+$)", re.IGNORECASE
 )
-_NUMBER = re.compile(r"\d{4,}")
+_NUMBER = re.compile(r"^[A-Za-z#_:./-]*?(\d{4,})$")
 _QUERY_KEYS = ("postId", "postid", "post_id", "update", "updateId", "entry", "block")
 _PAGE_WITH = re.compile(r"^with:")
 _VALID = re.compile(r"^[\w.:-]{1,120}$")
@@ -32,12 +32,13 @@ def strip_prefix(raw: str) -> str:
 
 
 def number_of(native: str | None) -> str | None:
-    """The one long number an id carries ("post-1288930", "#liveblogPost1288930" → "1288930"),
-    else None: two representations of one update often differ in everything but this."""
+    """The number a prefixed id ends in ("post-1288930", "#liveblogPost1288930" → "1288930"),
+    else None (a hex id holds digits but no number): two representations of one update
+    often differ in everything but this."""
     if not native:
         return None
-    found = _NUMBER.findall(native)
-    return found[0] if len(found) == 1 else None
+    found = _NUMBER.match(native)
+    return found.group(1) if found else None
 
 
 def from_element_id(raw: str | None, *, prefixed_only: bool) -> str | None:

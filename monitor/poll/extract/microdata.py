@@ -47,7 +47,10 @@ def _block(el: HtmlElement, page_url: str) -> Block:
     head = _prop(el, "headline")
     fields = element.read(el, page_url, headline_el=head)
     if head is not None and not fields.headline:
-        fields = replace(fields, headline=clean(head.get("content") or ""))
+        headline = clean(head.get("content") or "")
+        # the visible copy of a headline given as an attribute is not body text
+        lines = [line for line in fields.text.split("\n") if line != headline]
+        fields = replace(fields, headline=headline, text="\n".join(lines))
     text = _article_text(_prop(el, "articleBody"))
     if text:
         fields = replace(fields, text=text)
