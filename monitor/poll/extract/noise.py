@@ -55,6 +55,7 @@ _NOISE_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "iframe", "button", "aside", "nav"}
     | {"form", "figure", "select", "input", "footer", "header", "time", "object", "embed"}
 )
+NOISE_TAGS = _NOISE_TAGS  # elements that are noise by their tag alone, whatever they hold
 _NOISE_CLASS = re.compile(
     r"(?:^|[-_])(?:share|sharing|social|ad|ads|advert|advertisement|adslot|promo|related|"
     r"newsletter|sponsored|outbrain|taboola|comments?|hidden|sr-only|"

@@ -24,21 +24,37 @@ _CONTAINERS = frozenset({"article", "div", "section", "li"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5"})
 _TITLE_HINTS = ("title", "headline", "heading")
 _ID_ATTRIBUTES = ("data-id", "data-post-id", "data-entry-id", "data-update-id")
+_FURNITURE = frozenset({"nav", "footer", "header", "aside", "form"})
 _MIN_MEMBERS = 3
 _MIN_TEXT = 40  # characters of non-link text an update holds at least
 _LINK_DENSE = 0.5
 
 
+@dataclass(slots=True)
+class _Stats:
+    """What one element holds, summed bottom-up once per page so the scan stays linear."""
+
+    text: int = 0  # characters of readable text (scripts, forms and other noise left out)
+    linked: int = 0  # of which inside links
+    timed: bool = False
+    headed: bool = False
+    noisy: bool = False  # the element itself is noise: it adds only its time to its parent
+
+
 @dataclass(frozen=True, slots=True)
 class _Member:
     el: HtmlElement
-    timed: bool
-    headed: bool
-    text: int  # characters of text outside links
+    stats: _Stats
+
+    @property
+    def text(self) -> int:
+        """Characters of text outside links; none at all for a list of links."""
+        total, linked = self.stats.text, self.stats.linked
+        return 0 if total and linked > _LINK_DENSE * total else total - linked
 
     @property
     def update_like(self) -> bool:
-        return (self.timed or self.headed) and self.text >= _MIN_TEXT
+        return (self.stats.timed or self.stats.headed) and self.text >= _MIN_TEXT
 
 
 def extract(root: HtmlElement, page_url: str) -> list[Block]:
@@ -54,18 +70,70 @@ def extract(root: HtmlElement, page_url: str) -> list[Block]:
 
 
 def _runs(root: HtmlElement) -> Iterator[list[_Member]]:
-    """Sibling runs of one shape, enough of them update-like, outside page furniture."""
+    """Sibling runs of one shape, enough of them update-like, outside page furniture. Shapes
+    are found first, cheaply; only the members of a run of three or more are measured."""
+    memo: dict[HtmlElement, _Stats] = {}
     for parent in root.iter():
-        if not tag_of(parent) or len(parent) < _MIN_MEMBERS or inside(parent, root, _excluded):
+        if not isinstance(parent.tag, str) or len(parent) < _MIN_MEMBERS:
             continue
         shapes: dict[tuple[str, str], list[HtmlElement]] = {}
         for child in parent:
-            if tag_of(child) in _CONTAINERS and not _hidden(child):
+            if child.tag in _CONTAINERS and not _hidden(child):
                 shapes.setdefault(_signature(child), []).append(child)
-        for signature, children in shapes.items():
-            run = [_member(child) for child in children] if len(children) >= _MIN_MEMBERS else []
+        runs = [(sig, kids) for sig, kids in shapes.items() if len(kids) >= _MIN_MEMBERS]
+        if not runs or inside(parent, root, _furniture):
+            continue
+        for signature, children in runs:
+            run = [_Member(child, _measure(child, memo)) for child in children]
             if _qualifies(run, classed=bool(signature[1])):
                 yield run
+
+
+def _measure(el: HtmlElement, memo: dict[HtmlElement, _Stats]) -> _Stats:
+    """Readable text, link text, and whether a time or a title sits in the element, summed
+    bottom-up over its subtree; ``memo`` keeps what nested runs share measured once."""
+    order: list[HtmlElement] = []
+    stack = [el]
+    while stack:
+        node = stack.pop()
+        if isinstance(node.tag, str) and node not in memo:
+            order.append(node)
+            stack.extend(node)
+    for node in reversed(order):
+        memo[node] = _combine(node, memo)
+    return memo[el]
+
+
+def _combine(node: HtmlElement, memo: dict[HtmlElement, _Stats]) -> _Stats:
+    """One element's stats from its children's: noise holds no text or title (an update's own
+    ``<header>`` may hold its title), but a time set in an aside is still the update's."""
+    own = _Stats(len((node.text or "").strip()), 0, _time_like(node), _title_like(node))
+    own.noisy = _noisy(node)
+    for child in node:
+        found = memo.get(child)
+        own.text += len((child.tail or "").strip())
+        if found is None:
+            continue
+        own.timed = own.timed or found.timed
+        if found.noisy:
+            own.headed = own.headed or (child.tag == "header" and found.headed)
+            continue
+        own.text += found.text
+        own.linked += found.linked
+        own.headed = own.headed or found.headed
+    if node.tag == "a":
+        own.linked = own.text
+    return own
+
+
+def _noisy(node: HtmlElement) -> bool:
+    if node.tag == "time":
+        return False  # a time marker: counted as a time, its text is not body text
+    return (bool(node.attrib) or node.tag in noise.NOISE_TAGS) and noise.is_noise_element(node)
+
+
+def _furniture(el: HtmlElement) -> bool:
+    return el.tag in _FURNITURE or noise.is_noise_element(el)
 
 
 def _hidden(el: HtmlElement) -> bool:
@@ -79,30 +147,31 @@ def _signature(el: HtmlElement) -> tuple[str, str]:
 
 
 def _qualifies(run: list[_Member], *, classed: bool) -> bool:
-    like = [m for m in run if m.update_like and (classed or m.timed)]
-    return len(like) >= _MIN_MEMBERS and 2 * len(like) >= len(run)
+    """Three or more update-like members, half the run at least, and times on some: a run of
+    headed sections with no time anywhere is an article's or a shop's, not a live list."""
+    like = [m for m in run if m.update_like and (classed or m.stats.timed)]
+    timed = sum(m.stats.timed for m in like)
+    return len(like) >= _MIN_MEMBERS and 2 * len(like) >= len(run) and timed >= 2
 
 
 def _score(run: list[_Member]) -> int:
     return sum(m.text for m in run if m.update_like)
 
 
-def _member(el: HtmlElement) -> _Member:
-    total = len(el.text_content())
-    linked = sum(len(a.text_content()) for a in el.iter("a"))
-    text = 0 if total and linked / total > _LINK_DENSE else total - linked
-    return _Member(el, _timed(el), _headline(el) is not None, text)
+def _time_like(el: HtmlElement) -> bool:
+    """A time of the element's own: a ``<time>``, a machine-readable date, a time attribute."""
+    if tag_of(el) == "time" or el.get("datetime") or el.get("data-timestamp"):
+        return True
+    if el.get("itemprop") in ("datePublished", "dateModified"):
+        return True
+    return _attribute_time(el)[0] is not None
 
 
-def _excluded(el: HtmlElement) -> bool:
-    return tag_of(el) in ("nav", "footer", "header", "aside", "form") or noise.is_noise_element(el)
-
-
-def _timed(el: HtmlElement) -> bool:
-    """A time of its own: any ``<time>``, a machine-readable date, or a time attribute."""
-    return any(tag_of(n) == "time" or _attribute_time(n)[0] for n in el.iter()) or any(
-        element.read_times(el)
-    )
+def _title_like(el: HtmlElement) -> bool:
+    if tag_of(el) in _HEADINGS or el.get("itemprop") == "headline":
+        return True
+    label = (el.get("class") or "").lower()
+    return any(hint in label for hint in _TITLE_HINTS)
 
 
 def _attribute_time(el: HtmlElement) -> tuple[str | None, str | None]:
