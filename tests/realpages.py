@@ -12,6 +12,7 @@ block.edited for the edit, and nothing else.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from monitor.poll.snapshots import OfflineMonitor
 from monitor.query import Matcher
 
 CORPUS = Path(__file__).parent / "data" / "realpages"
+_LEAD = "lead:"  # a case names an update with no id by the display time leading it
+_TIME_LED = re.compile(r"^\d{1,2}[:.]\d{2}\s+\S")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class Case:
     name: str
     path: Path
     url: str
-    newest: dict[str, str]  # update id -> a phrase its text holds
+    newest: dict[str, str]  # update id (or "lead:HH.MM") -> a phrase its text holds
     edit_id: str
     sentence: str
 
@@ -102,15 +105,25 @@ def score(case: Case) -> Score:
 
 
 def _is_new_update(alert: dict[str, Any], case: Case) -> bool:
+    """A block.new for one of the newest updates: its id (an update known by its lead time
+    has none of its own) and its phrase."""
     block = alert.get("block") or {}
-    phrase = case.newest.get(str(block.get("id")))
-    return alert["type"] == "block.new" and phrase is not None and phrase in block["text"]
+    found = [
+        key
+        for key, phrase in case.newest.items()
+        if phrase in block.get("text", "") and (_is_lead(key) or key == block.get("id"))
+    ]
+    return alert["type"] == "block.new" and bool(found)
 
 
 def _is_the_edit(alert: dict[str, Any], case: Case) -> bool:
     block = alert.get("block") or {}
-    matches = block.get("id") == case.edit_id and case.sentence in block.get("text", "")
-    return alert["type"] == "block.edited" and matches
+    same = _is_lead(case.edit_id) or block.get("id") == case.edit_id
+    return alert["type"] == "block.edited" and same and case.sentence in block.get("text", "")
+
+
+def _is_lead(key: str) -> bool:
+    return key.startswith(_LEAD)
 
 
 def _describe(alert: dict[str, Any]) -> str:
@@ -134,15 +147,31 @@ def _elements(tree: HtmlElement, update_id: str) -> Iterator[HtmlElement]:
             yield el
 
 
+def _led_paragraphs(tree: HtmlElement, key: str) -> list[HtmlElement]:
+    """An update with no element of its own ("lead:16.06"): the paragraphs from the one its
+    display time leads up to the next time-led one, in document order."""
+    lead = key.removeprefix(_LEAD)
+    run: list[HtmlElement] = []
+    for para in tree.iter("p"):
+        text = para.text_content().strip()
+        if run and _TIME_LED.match(text):
+            break
+        if run or text.startswith(lead + " "):
+            run.append(para)
+    return run
+
+
 def _remove(tree: HtmlElement, update_ids: set[str]) -> None:
     for update_id in update_ids:
-        for el in list(_elements(tree, update_id)):
+        found = _led_paragraphs(tree, update_id) if _is_lead(update_id) else None
+        for el in found if found is not None else list(_elements(tree, update_id)):
             el.drop_tree()
     _edit_jsonld(tree, lambda updates: [u for u in updates if _ld_id(u) not in update_ids])
 
 
 def _append(tree: HtmlElement, update_id: str, sentence: str) -> None:
-    for el in _elements(tree, update_id):
+    led = _led_paragraphs(tree, update_id)[:1] if _is_lead(update_id) else None
+    for el in led if led is not None else _elements(tree, update_id):
         paragraphs = el.findall(".//p")
         target = paragraphs[-1] if paragraphs else el
         last = target[-1] if len(target) else None

@@ -177,3 +177,33 @@ def test_an_author_every_update_shares_is_still_each_updates_byline() -> None:
     )
     page = extract_page(f"<html><head>{ld}</head><body></body></html>", URL)
     assert [b.byline for b in page.blocks] == ["Jane Doe", "Jane Doe"]
+
+
+def _time_led(extra: str = "") -> str:
+    entries = [
+        ("16.06", "Radar data suggest the aircraft climbed steeply before it crashed." + extra),
+        ("15.25", "As night falls the search has been called off until tomorrow morning."),
+        ("14.53", "The navy has released the latest images from the search mission."),
+    ]
+    paras = "".join(
+        f"<p><strong>{t} </strong>{text}</p><p>More detail on it.</p>" for t, text in entries
+    )
+    return f"<html><body><article><h3>Latest</h3>{paras}</article></body></html>"
+
+
+def test_paragraphs_led_by_a_display_time_are_updates_not_one_lump() -> None:
+    page = extract_page(_time_led(), URL)
+    assert [(b.headline, b.extractor) for b in page.blocks] == [
+        ("16.06", "timeline"),
+        ("15.25", "timeline"),
+        ("14.53", "timeline"),
+    ]
+    assert page.blocks[0].text.startswith("Radar data") and page.blocks[0].published is None
+
+
+def test_a_sentence_added_to_a_time_led_update_is_an_edit() -> None:
+    monitor = OfflineMonitor(Matcher([]), source="tl")
+    assert monitor.feed(read_source("page", _time_led().encode(), URL)) == []
+    grown = _time_led(" Investigators said the black box had been located by divers.")
+    alerts = monitor.feed(read_source("page", grown.encode(), URL))
+    assert [(a["type"], a["block"]["headline"]) for a in alerts] == [("block.edited", "16.06")]

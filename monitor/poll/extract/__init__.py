@@ -2,8 +2,9 @@
 
 Structured extractors run first and are merged into one block per update (JSON-LD,
 microdata, AMP live list, markup with ids); when none of the DOM ones finds an update, the
-page's repeated sibling structure is read instead; heading-split markup and then
-headline-like lines are fallbacks used only when all those find nothing. Pure: no I/O, and
+page's repeated sibling structure is read instead; heading-split markup (or time-led
+paragraphs, whichever finds more) and then headline-like lines are fallbacks used only when
+all those find nothing. Pure: no I/O, and
 never raises on a page it can decode.
 """
 
@@ -26,6 +27,7 @@ from monitor.poll.extract import (
     page,
     plaintext,
     repeated,
+    timeline,
 )
 from monitor.poll.extract.tree import decode, looks_like_html, parse_html
 
@@ -64,9 +66,10 @@ def _from_html(root: HtmlElement, url: str) -> Page:
     if not any(found):
         found.append(_safely(repeated.extract, root, page_url) or [])
     blocks = merge.merge([*found, list(blog.blocks)])
-    for fallback in (headings.extract, plaintext.extract_html):
-        if not blocks:
-            blocks = merge.merge([_safely(fallback, root) or []])
+    if not blocks:
+        blocks = merge.merge([_longest(root, headings.extract, timeline.extract)])
+    if not blocks:
+        blocks = merge.merge([_safely(plaintext.extract_html, root) or []])
     return Page(
         url=page_url,
         title=page.title(root, blog.headline),
@@ -80,6 +83,13 @@ _DOM_EXTRACTORS: tuple[Callable[[HtmlElement, str], Sequence[Block]], ...] = (
     amp.extract,
     markup.extract,
 )
+
+
+def _longest(root: HtmlElement, *splits: Callable[[HtmlElement], list[Block]]) -> list[Block]:
+    """The split that finds the most updates, the first on a tie: a page set as time-led
+    paragraphs under one heading is many updates, not one."""
+    found = [_safely(split, root) or [] for split in splits]
+    return max(found, key=len)
 
 
 def _safely(run: Callable[..., T], *args: object) -> T | None:

@@ -18,9 +18,9 @@ from monitor.models import Block
 from monitor.poll.extract import ids, noise
 from monitor.text import fingerprint, similarity
 
-RANK = ("microdata", "amp", "markup", "repeated", "jsonld", "headings", "text")
-_ID_RANK = ("amp", "markup", "microdata", "repeated", "jsonld", "headings", "text")
-_URL_RANK = ("jsonld", "microdata", "amp", "markup", "repeated", "headings", "text")
+RANK = ("microdata", "amp", "markup", "repeated", "jsonld", "headings", "timeline", "text")
+_ID_RANK = ("amp", "markup", "microdata", "repeated", "jsonld", "headings", "timeline", "text")
+_URL_RANK = ("jsonld", "microdata", "amp", "markup", "repeated", "headings", "timeline", "text")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\])\s*$")
 _SAME = 0.85
 
