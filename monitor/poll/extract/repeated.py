@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.models import Block
@@ -57,8 +58,22 @@ class _Member:
         return (self.stats.timed or self.stats.headed) and self.text >= _MIN_TEXT
 
 
+# Elements that carry a time of their own, as XPath: lxml answers it in C, so a page or a run
+# without two of them is passed over before any Python walks its elements.
+_TIMED = (
+    "descendant-or-self::*[self::time or @datetime or @data-timestamp"
+    " or @itemprop='datePublished' or @itemprop='dateModified'"
+    " or @*[starts-with(name(), 'data-') and (contains(name(), 'time')"
+    " or contains(name(), 'date'))]]"
+)
+_HAS_TIME = etree.XPath(f"boolean({_TIMED})")
+_TIMES = etree.XPath(f"count({_TIMED})")
+
+
 def extract(root: HtmlElement, page_url: str) -> list[Block]:
     """One block per member of the page's best run of update-like siblings, in page order."""
+    if _count(_TIMES(root)) < 2:  # a run needs two timed members: nothing to find
+        return []
     best: list[_Member] = []
     for run in _runs(root):
         if _score(run) > _score(best):
@@ -67,6 +82,10 @@ def extract(root: HtmlElement, page_url: str) -> list[Block]:
     # read (an update with neither time nor heading is still one), and those with nothing to
     # read are dropped with the other slots when blocks are merged.
     return [_block(m.el, page_url) for m in best]
+
+
+def _count(result: object) -> float:
+    return result if isinstance(result, float) else 0.0
 
 
 def _runs(root: HtmlElement) -> Iterator[list[_Member]]:
@@ -84,6 +103,8 @@ def _runs(root: HtmlElement) -> Iterator[list[_Member]]:
         if not runs or inside(parent, root, _furniture):
             continue
         for signature, children in runs:
+            if sum(1 for child in children if _HAS_TIME(child)) < 2:
+                continue
             run = [_Member(child, _measure(child, memo)) for child in children]
             if _qualifies(run, classed=bool(signature[1])):
                 yield run

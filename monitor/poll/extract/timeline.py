@@ -25,6 +25,7 @@ _LEAD = re.compile(
     r"(?:\s*(?:ET|EST|EDT|CT|PT|GMT|BST|UTC|CET|CEST|MEZ|MESZ))?(?:\s*(?:Uhr|h|Uhr:))?[\s:,-]+(?=\S)",
     re.IGNORECASE,
 )
+_ANY_TIME = re.compile(r"(?<!\d)\d{1,2}[:.]\d{2}(?!\d)")
 _MIN_UPDATES = 3
 _MIN_WORDS = 6
 _IN_ORDER = 0.8  # share of consecutive entries whose times run one way (newest first, or not)
@@ -32,9 +33,12 @@ _IN_ORDER = 0.8  # share of consecutive entries whose times run one way (newest 
 
 def extract(root: HtmlElement) -> list[Block]:
     """Blocks of the main content's time-led paragraphs, in page order."""
+    content = headings.main_content(root)
+    if len(_ANY_TIME.findall(content.text_content())) < _MIN_UPDATES:
+        return []  # too few times of day anywhere to lead three updates: skip the walk
     sections: list[tuple[str, list[Para]]] = []
     clock: list[int] = []
-    for para in paragraphs(headings.main_content(root), headings.skip):
+    for para in paragraphs(content, headings.skip):
         lead = _LEAD.match(para.text) if not para.heading else None
         minutes = _minutes(lead) if lead else None
         if lead and minutes is not None and _sentence(para.text[lead.end() :]):
