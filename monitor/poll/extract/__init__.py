@@ -67,9 +67,7 @@ def _from_html(root: HtmlElement, url: str) -> Page:
         found.append(_safely(repeated.extract, root, page_url) or [])
     blocks = merge.merge([*found, list(blog.blocks)])
     if not blocks:
-        blocks = merge.merge([_longest(root, headings.extract, timeline.extract)])
-    if not blocks:
-        blocks = merge.merge([_safely(plaintext.extract_html, root) or []])
+        blocks = _split(root)
     return Page(
         url=page_url,
         title=page.title(root, blog.headline),
@@ -85,10 +83,19 @@ _DOM_EXTRACTORS: tuple[Callable[[HtmlElement, str], Sequence[Block]], ...] = (
 )
 
 
-def _longest(root: HtmlElement, *splits: Callable[[HtmlElement], list[Block]]) -> list[Block]:
-    """The split that finds the most updates, the first on a tie: a page set as time-led
-    paragraphs under one heading is many updates, not one."""
-    found = [_safely(split, root) or [] for split in splits]
+def _split(root: HtmlElement) -> list[Block]:
+    """Fallbacks for a page no extractor read: its main content split at headings or at
+    time-led paragraphs, else at headline-like lines."""
+    found = _safely(headings.main_content, root)
+    content = found if found is not None else root
+    blocks = merge.merge([_longest(content, headings.extract, timeline.extract)])
+    return blocks or merge.merge([_safely(plaintext.extract_html, content) or []])
+
+
+def _longest(content: HtmlElement, *splits: Callable[[HtmlElement], list[Block]]) -> list[Block]:
+    """The split of the main content that finds the most updates, the first on a tie: a page
+    set as time-led paragraphs under one heading is many updates, not one."""
+    found = [_safely(split, content) or [] for split in splits]
     return max(found, key=len)
 
 

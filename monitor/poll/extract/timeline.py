@@ -31,9 +31,8 @@ _MIN_WORDS = 6
 _IN_ORDER = 0.8  # share of consecutive entries whose times run one way (newest first, or not)
 
 
-def extract(root: HtmlElement) -> list[Block]:
-    """Blocks of the main content's time-led paragraphs, in page order."""
-    content = headings.main_content(root)
+def extract(content: HtmlElement) -> list[Block]:
+    """Blocks of the time-led paragraphs of ``content``, the page's main content, in order."""
     if len(_ANY_TIME.findall(content.text_content())) < _MIN_UPDATES:
         return []  # too few times of day anywhere to lead three updates: skip the walk
     sections: list[tuple[str, list[Para]]] = []
