@@ -4,6 +4,9 @@ An extracted block counts as found when it matches an expected block of the same
 on id (when one is expected), headline and required text; each expected block matches at most
 one extracted block. Alerts are those the diff gives when each snapshot is polled after the
 previous one, compared by type, block id and headline with the case's expected alerts.
+Real publishers' pages (tests/data/realpages) are scored beside it, one line per page: new
+updates found with their text, edits found, spurious alerts, when polled as an older snapshot,
+the page, then an edited snapshot (see tests/realpages.py).
 Run: .venv/bin/python bench/score_extraction.py
 """
 
@@ -15,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.realpages import load_cases
+from tests.realpages import score as score_page
 from tests.test_extract_corpus import identifies, load_snapshots
 from tests.test_liveblog_alerts import score as score_alerts
 
@@ -51,6 +56,25 @@ def score() -> None:
     expected, found, matched = score_alerts()
     print(f"\nalerts: expected {expected}, produced {found}, matched {matched}")
     print(f"precision {matched / max(1, found):.3f}  recall {matched / max(1, expected):.3f}")
+    score_real_pages()
+
+
+def score_real_pages() -> None:
+    """Print, per real page, what polling its derived snapshots found and what it got wrong."""
+    print("\nreal pages (older -> page -> edited):")
+    cases = load_cases()
+    clean = 0
+    for case in cases:
+        result = score_page(case)
+        clean += result.clean
+        print(
+            f"{case.name:28} new {result.new_found}/{result.new_expected}  "
+            f"edits {result.edits_found}/{result.edits_expected}  "
+            f"spurious {len(result.spurious)}{'' if result.clean else '  <-- miss'}"
+        )
+        for alert in result.spurious[:5]:
+            print(f"    spurious: {alert}")
+    print(f"clean {clean} of {len(cases)} pages")
 
 
 if __name__ == "__main__":

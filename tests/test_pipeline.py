@@ -340,3 +340,39 @@ async def test_every_alert_carries_its_sources_tier(
         jsonschema.validate(alert, SCHEMA)
     assert [(a["source"], a["type"], a["tier"]) for a in alerts] == [
         ("wire", "item.new", 1), ("live", "block.new", 3)]  # fmt: skip
+
+
+async def test_a_block_that_scrolled_off_the_end_is_never_removed(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    """A windowed page drops its oldest update as a new one arrives: over the polls after,
+    changed or not, that update is never reported removed and nothing is held pending."""
+    upd_3 = ("u3", "2022-02-15T11:00:00Z", "Talks resume", "Delegations met in Geneva.")
+    http_server.put("/live", liveblog([UPD_2, UPD_1]), "text/html; charset=utf-8")
+    source = SourceConfig("live", http_server.url("/live"), kind="page")
+    assert (await poll(store, source)).status == "baseline"
+    http_server.put("/live", liveblog([upd_3, UPD_2]), "text/html; charset=utf-8")
+    assert (await poll(store, source)).alerts == 1  # u3 new; u1 has scrolled off the end
+    polls = [await poll(store, source) for _ in range(3)]
+    assert [(p.status, p.alerts) for p in polls] == [("not_modified", 0)] * 3
+    assert [(a["type"], a["block"]["id"]) for a in await stream(store)] == [("block.new", "u3")]
+
+
+async def test_a_block_that_flickers_away_for_one_poll_is_never_alerted(
+    store: Store, http_server: LocalHTTPServer
+) -> None:
+    """A block missing from one poll (a CDN serving a stale copy, an edit in progress) and back
+    on the next gives no alert at all, and the page is then quiet again (nothing pending)."""
+    upd_3 = ("u3", "2022-02-15T11:00:00Z", "Talks resume", "Delegations met in Geneva.")
+    whole = liveblog([upd_3, UPD_2, UPD_1])
+    http_server.put("/live", whole, "text/html; charset=utf-8")
+    source = SourceConfig("live", http_server.url("/live"), kind="page")
+    assert (await poll(store, source)).status == "baseline"
+    http_server.put("/live", liveblog([upd_3, UPD_1]), "text/html; charset=utf-8")
+    assert (await poll(store, source)).alerts == 0
+    http_server.put("/live", whole, "text/html; charset=utf-8")
+    back = await poll(store, source)
+    assert back.alerts == 0
+    later = [await poll(store, source) for _ in range(2)]
+    assert [(p.status, p.alerts) for p in later] == [("not_modified", 0)] * 2
+    assert await stream(store) == []

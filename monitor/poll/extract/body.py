@@ -56,6 +56,8 @@ def _is_noise(para: Para, drop_headline_like: bool) -> bool:
     line = para.text
     if para.links > _LINK_DENSE or noise.is_promo(line) or noise.is_display_time(line):
         return True
+    if noise.is_label(line):
+        return True
     return drop_headline_like and noise.headline_like(line) and not para.item
 
 

@@ -50,7 +50,11 @@ class Fields:
 def read(el: HtmlElement, page_url: str, headline_el: HtmlElement | None = None) -> Fields:
     """The fields of one update element; ``headline_el`` overrides the headline search."""
     head = headline_el if headline_el is not None else find_headline(el)
-    parts = body.build(paragraphs(el, lambda e: e is head or noise.is_noise_element(e)))
+    # The update element itself is read whatever its class says ("coventry--time"): it was
+    # chosen as an update; only what is inside it can be noise.
+    parts = body.build(
+        paragraphs(el, lambda e: e is not el and (e is head or noise.is_noise_element(e)))
+    )
     published, modified = read_times(el)
     return Fields(
         headline=text_of(head, noise.is_noise_element) if head is not None else "",

@@ -59,9 +59,8 @@ def heading_level(content: HtmlElement) -> str | None:
     return best if counts[best] else None
 
 
-def extract(root: HtmlElement) -> list[Block]:
-    """Blocks split at the main content's headings."""
-    content = main_content(root)
+def extract(content: HtmlElement) -> list[Block]:
+    """Blocks split at the headings of ``content``, the page's main content."""
     level = heading_level(content)
     if level is None:
         return []

@@ -14,6 +14,11 @@ _PREFIX = re.compile(
     r"^(?:liveblog-entry|liveblog-post|live-update|lx-stream-post|post-update|block|post|entry|update|card)[-_]",
     re.IGNORECASE,
 )
+# The same prefixes glued to the number in camel case ("liveblogPost1288930", "post1288930").
+_GLUED_PREFIX = re.compile(
+    r"^(?:live[-_]?)?(?:blog[-_]?)?(?:post|entry|update|block|card)(?=\d+$)", re.IGNORECASE
+)
+_NUMBER = re.compile(r"^[A-Za-z#_:./-]*?(\d{4,})$")
 _QUERY_KEYS = ("postId", "postid", "post_id", "update", "updateId", "entry", "block")
 _PAGE_WITH = re.compile(r"^with:")
 _VALID = re.compile(r"^[\w.:-]{1,120}$")
@@ -22,8 +27,18 @@ _VALID = re.compile(r"^[\w.:-]{1,120}$")
 def strip_prefix(raw: str) -> str:
     """The id without a publisher's element prefix ("block-abc" → "abc")."""
     raw = _PAGE_WITH.sub("", raw.strip())
-    stripped = _PREFIX.sub("", raw)
+    stripped = _GLUED_PREFIX.sub("", _PREFIX.sub("", raw))
     return stripped or raw
+
+
+def number_of(native: str | None) -> str | None:
+    """The number a prefixed id ends in ("post-1288930", "#liveblogPost1288930" → "1288930"),
+    else None (a hex id holds digits but no number): two representations of one update
+    often differ in everything but this."""
+    if not native:
+        return None
+    found = _NUMBER.match(native)
+    return found.group(1) if found else None
 
 
 def from_element_id(raw: str | None, *, prefixed_only: bool) -> str | None:

@@ -142,11 +142,13 @@ def _resolve(item: Any, index: dict[str, Any]) -> dict[str, Any] | None:
 def _article_level(blog: dict[str, Any], updates: list[dict[str, Any]]) -> dict[str, set[str]]:
     """Values of headline/date/author that belong to the article, not to any one update."""
     lossy: dict[str, set[str]] = {}
-    for key in ("headline", "datePublished", "dateModified", "author"):
+    for key in ("headline", "datePublished", "dateModified"):
         values = Counter(_field(u, key) for u in updates)
         shared = {v for v, n in values.items() if v and n > 1}
         own = _field(blog, key)
         lossy[key] = shared | ({own} if own else set())
+    # An author every update repeats is still each update's author (a one-reporter blog).
+    lossy["author"] = set()
     return lossy
 
 

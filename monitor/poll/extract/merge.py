@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from monitor.models import Block
+from monitor.poll.extract import ids, noise
 from monitor.text import fingerprint, similarity
 
-RANK = ("microdata", "amp", "markup", "jsonld", "headings", "text")
-_URL_RANK = ("jsonld", "microdata", "amp", "markup", "headings", "text")
+RANK = ("microdata", "amp", "markup", "repeated", "jsonld", "headings", "timeline", "text")
+_ID_RANK = ("amp", "markup", "microdata", "repeated", "jsonld", "headings", "timeline", "text")
+_URL_RANK = ("jsonld", "microdata", "amp", "markup", "repeated", "headings", "timeline", "text")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\])\s*$")
 _SAME = 0.85
 
@@ -25,16 +28,27 @@ _SAME = 0.85
 @dataclass(slots=True)
 class _Group:
     members: dict[str, Block] = field(default_factory=dict)
+    number: str | None = None  # set when members' ids differ but carry this one number
 
     @property
     def id(self) -> str | None:
-        return next((b.id for b in self.members.values() if b.id), None)
+        """The number two ids share, else the id of the representation whose ids last longest
+        (AMP ids "must never change"; JSON-LD ids are the most often regenerated)."""
+        ranked = (self.members[k].id for k in _ID_RANK if k in self.members)
+        return self.number or next((i for i in ranked if i), None)
 
     def accepts(self, block: Block) -> bool:
         if block.extractor in self.members:
             return False
         if block.id and self.id:
             return block.id == self.id
+        return any(_same_content(block, other) for other in self.members.values())
+
+    def same_update(self, block: Block) -> bool:
+        """Another representation of this group's update under an unrelated id: the same
+        first-published minute and the same content."""
+        if block.extractor in self.members:
+            return False
         return any(_same_content(block, other) for other in self.members.values())
 
 
@@ -48,33 +62,87 @@ def merge(found: Sequence[Sequence[Block]]) -> list[Block]:
     for blocks in [folded[primary], *folded[:primary], *folded[primary + 1 :]]:
         for block in blocks:
             groups.place(block)
-    return [_combine(group) for group in groups.all]
+    return [block for block in map(_combine, groups.all) if not is_slot(block)]
+
+
+def is_slot(block: Block) -> bool:
+    """An ad, promo, lone embed or "load more" slot in a live list, not an update: nothing to
+    read, or only a headline with no time to place it by. Tombstones are updates deleted."""
+    if block.tombstone:
+        return False
+    text = "" if noise.is_slot_label(block.text) else block.text
+    if text:
+        return False
+    return not block.headline or noise.is_slot_label(block.headline) or not block.published
 
 
 class _Groups:
-    """The groups so far, indexed by id: a page of thousands of updates merges in linear time."""
+    """The groups so far, indexed by id, by the number in an id and by minute of publication:
+    a page of thousands of updates merges in linear time."""
 
     def __init__(self) -> None:
         self.all: list[_Group] = []
         self._by_id: dict[str, _Group] = {}
         self._idless: list[_Group] = []  # only these can take a block of another id by content
+        self._by_number: dict[str, _Group] = {}
+        self._by_minute: dict[str, list[_Group]] = {}
 
     def place(self, block: Block) -> None:
-        by_id = self._by_id.get(block.id) if block.id else None
-        if by_id is not None and block.extractor in by_id.members:
-            by_id.members[block.extractor] = _union(by_id.members[block.extractor], block)
+        target = self._find(block)
+        if target is not None and block.extractor in target.members:
+            target.members[block.extractor] = _union(target.members[block.extractor], block)
             return
-        candidates = self._idless if block.id else self.all
-        target = by_id or next((g for g in candidates if g.accepts(block)), None)
         if target is None:
             target = _Group({block.extractor: block})
             self.all.append(target)
             self._idless.append(target)
         else:
             target.members[block.extractor] = block
-        if target.id and target.id not in self._by_id:
-            self._by_id[target.id] = target
+        self._index(target, block)
+
+    def _find(self, block: Block) -> _Group | None:
+        if not block.id:
+            return next((g for g in self.all if g.accepts(block)), None)
+        found = self._by_id.get(block.id) or self._same_number(block)
+        found = found or next((g for g in self._idless if g.accepts(block)), None)
+        timed = self._by_minute.get(_minute(block.published), [])
+        return found or next((g for g in timed if g.same_update(block)), None)
+
+    def _index(self, target: _Group, block: Block) -> None:
+        if target.id and target in self._idless:
             self._idless.remove(target)
+        for native in (target.id, block.id):
+            if native:
+                self._by_id.setdefault(native, target)
+        number = ids.number_of(block.id)
+        if number:
+            self._by_number.setdefault(number, target)
+        minute = _minute(block.published)
+        if minute and target not in self._by_minute.setdefault(minute, []):
+            self._by_minute[minute].append(target)
+
+    def _same_number(self, block: Block) -> _Group | None:
+        """The group of another representation whose id carries this block's number
+        (``post-1288930`` and ``#liveblogPost1288930``); the group is then known by it."""
+        number = ids.number_of(block.id)
+        group = self._by_number.get(number) if number else None
+        if group is None or block.extractor in group.members:
+            return None
+        group.number = number
+        return group
+
+
+def _minute(published: str | None) -> str:
+    """A first-published time to the minute in UTC, "" when there is none or it is unreadable."""
+    if not published:
+        return ""
+    try:
+        when = datetime.fromisoformat(published)
+    except ValueError:
+        return ""
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M")
 
 
 def fold(blocks: Sequence[Block]) -> list[Block]:

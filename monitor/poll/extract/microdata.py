@@ -8,7 +8,8 @@ from lxml.html import HtmlElement
 
 from monitor.models import Block
 from monitor.poll.extract import body, element, ids, noise
-from monitor.poll.extract.tree import paragraphs, tag_of
+from monitor.poll.extract.tree import clean, paragraphs, tag_of
+from monitor.text import html_to_text
 
 
 def extract(root: HtmlElement, page_url: str) -> list[Block]:
@@ -40,11 +41,27 @@ def _prop(el: HtmlElement, name: str) -> HtmlElement | None:
 
 
 def _block(el: HtmlElement, page_url: str) -> Block:
-    fields = element.read(el, page_url, headline_el=_prop(el, "headline"))
-    article = _prop(el, "articleBody")
-    if article is not None:
-        fields = replace(fields, text=body.build(paragraphs(article, noise.is_noise_element)).text)
+    """The item's fields; a ``content`` attribute stands for an empty element's text
+    (``<meta itemprop=headline content=…>``), and when the ``articleBody`` holds no text the
+    item's own visible text is the body."""
+    head = _prop(el, "headline")
+    fields = element.read(el, page_url, headline_el=head)
+    if head is not None and not fields.headline:
+        headline = clean(head.get("content") or "")
+        # the visible copy of a headline given as an attribute is not body text
+        lines = [line for line in fields.text.split("\n") if line != headline]
+        fields = replace(fields, headline=headline, text="\n".join(lines))
+    text = _article_text(_prop(el, "articleBody"))
+    if text:
+        fields = replace(fields, text=text)
     return fields.block(_native_id(el), "microdata", pinned=_pinned(el))
+
+
+def _article_text(article: HtmlElement | None) -> str:
+    if article is None:
+        return ""
+    text = body.build(paragraphs(article, noise.is_noise_element)).text
+    return text or body.from_text(html_to_text(article.get("content") or "")).text
 
 
 def _pinned(el: HtmlElement) -> bool:

@@ -39,6 +39,15 @@ _BY_BYLINE = re.compile(r"^By\s+(" + _NAME + _NAME_LINK + r"{0,7})\s*$")
 _CREDITS = re.compile(
     r"^(?:Contributing(?: reporting)?|Contributors?|Additional reporting(?: by)?)\s*:?\s+(.+)$"
 )
+_SLOT_LABEL = re.compile(
+    r"^(?:(?:load|show|see|view)\s+(?:more|all|older|earlier|newer)(?:\s+(?:updates|posts|entries))?|"
+    r"more updates|older posts|advertisements?|advert|sponsored(?: content)?|ad|anzeige|werbung|"
+    r"reklama|publicit[ée]|publicidad|pubblicit[àa]|реклама|mehr laden|weitere eintr[äa]ge|"
+    r"charger plus|cargar m[áa]s|zobacz wi[ęe]cej|показать ещ[её]|завантажити ще)$",
+    re.IGNORECASE,
+)
+_SCORE = re.compile(r"\b\d{1,3}\s*[:\-–]\s*\d{1,3}\b")
+_NAME_LINE = re.compile(_NAME + _NAME_LINK + r"{1,4}$")
 _BULLET = re.compile(r"^[-*►•▶➤▸]\s")
 _CLOSING = frozenset(".,;:!…\"'")
 
@@ -46,6 +55,7 @@ _NOISE_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "iframe", "button", "aside", "nav"}
     | {"form", "figure", "select", "input", "footer", "header", "time", "object", "embed"}
 )
+NOISE_TAGS = _NOISE_TAGS  # elements that are noise by their tag alone, whatever they hold
 _NOISE_CLASS = re.compile(
     r"(?:^|[-_])(?:share|sharing|social|ad|ads|advert|advertisement|adslot|promo|related|"
     r"newsletter|sponsored|outbrain|taboola|comments?|hidden|sr-only|"
@@ -79,6 +89,22 @@ def is_display_time(line: str) -> bool:
     return bool(_DISPLAY_TIME.match(line))
 
 
+def is_label(line: str) -> bool:
+    """A flag set on an update in capitals ("KEY EVENT", "BREAKING", "PINNED"), not text."""
+    words = line.split()
+    return 0 < len(words) <= 3 and line.isupper() and all(w.isalpha() for w in words)
+
+
+def looks_like_name(line: str) -> bool:
+    """A person's name: two to five capitalised words and nothing else."""
+    return bool(_NAME_LINE.match(line)) and not is_label(line)
+
+
+def is_slot_label(text: str) -> bool:
+    """The whole text of an ad or "load more" slot ("Advertisement", "Load more updates")."""
+    return bool(_SLOT_LABEL.match(text.strip().rstrip(".…:"))) and len(text) < 40
+
+
 def is_bullet(line: str) -> bool:
     """A line set as a bullet ("- ", "► ", "• ")."""
     return bool(_BULLET.match(line))
@@ -98,10 +124,22 @@ def credits_of(line: str) -> str | None:
     return match.group(1).strip()
 
 
+def is_numeric_line(line: str) -> bool:
+    """A line of digits, scores or results ("57 : 33", "8 +2", "Leszno 45:45 Falubaz"): a
+    table or scoreboard row, never an update's headline."""
+    letters = sum(ch.isalpha() for ch in line)
+    if letters * 2 < len(line.replace(" ", "")):
+        return True
+    return bool(_SCORE.search(line)) and len(line.split()) <= 6
+
+
 def headline_like(line: str) -> bool:
-    """Short, starts with a capital or digit, and has no closing punctuation."""
+    """Short, starts with a capital or digit, has no closing punctuation, and is not a line
+    of digits or scores."""
     count = len(line.split())
     if not 2 <= count <= 20 or len(line) > 160 or line[-1] in _CLOSING:
+        return False
+    if is_numeric_line(line):
         return False
     first = line[0]
     return (first.isalpha() and first.isupper()) or first.isdigit()

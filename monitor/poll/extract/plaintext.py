@@ -24,7 +24,7 @@ def extract_text(text: str) -> tuple[str, list[Block]]:
     return title, blocks
 
 
-def extract_html(root: HtmlElement) -> list[Block]:
-    """Blocks of an HTML page with neither ids nor headings, read line by line."""
-    paras = paragraphs(headings.main_content(root), headings.skip)
+def extract_html(content: HtmlElement) -> list[Block]:
+    """Blocks of an HTML page's main content with neither ids nor headings, line by line."""
+    paras = paragraphs(content, headings.skip)
     return segment.split(paras, guess=True, extractor="text")

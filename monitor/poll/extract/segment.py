@@ -49,7 +49,7 @@ def _starts_section(para: Para, guess: bool) -> bool:
     if noise.is_promo(line) or noise.is_summary_header(line) or para.links > 0.5:
         return False
     if para.heading:
-        return True
+        return not noise.is_numeric_line(line)
     if not guess or para.item or noise.byline_of(line) or noise.credits_of(line):
         return False
     return noise.headline_like(line) and not noise.is_display_time(line)
