@@ -31,7 +31,7 @@ from monitor.stories.story import Member, Story, cosine, norm, weighted, weights
 
 RARE_TERMS = 10  # a report looks up the postings of this many of its rarest terms
 RECENT_POSTINGS = 128  # of a term's postings, the most recent stories are looked at
-MAX_CANDIDATES = 12  # stories scored per report, those sharing the most rare terms
+MAX_CANDIDATES = 8  # stories scored per report, those sharing the most rare terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +163,9 @@ class StoryIndex:
         for _df, term in rare[:RARE_TERMS]:
             hits.update(set(self._postings[term][-RECENT_POSTINGS:]))
         found = []
-        for num, _count in hits.most_common(4 * MAX_CANDIDATES):
+        for num, count in hits.most_common(4 * MAX_CANDIDATES):
+            if count < 2 and found:  # one shared rare term: chance, once a better one is in hand
+                break
             story = self._by_num.get(num)
             if story is not None and story.gap(seen) <= self.settings.window:
                 found.append(story)
