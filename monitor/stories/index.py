@@ -162,7 +162,7 @@ class StoryIndex:
         hits: Counter[int] = Counter()
         for _df, term in rare[:RARE_TERMS]:
             hits.update(set(self._postings[term][-RECENT_POSTINGS:]))
-        found = []
+        found: list[Story] = []
         for num, count in hits.most_common(4 * MAX_CANDIDATES):
             if count < 2 and found:  # one shared rare term: chance, once a better one is in hand
                 break
