@@ -210,3 +210,19 @@ def test_decode_refuses_what_is_not_an_entry(line: str) -> None:
 def test_settings_refuse_values_out_of_range(kwargs: dict[str, float], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         StorySettings(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "words"),
+    [
+        ("रूस सैनिकों", "hi", 2),  # vowel signs are inside the word, not breaks
+        ("தமிழ்நாடு அரசு", "ta", 2),
+        ("e\u0301te\u0301 naïve", "fr", 2),  # combining accents
+        ("تدينُ الاعتداءاتِ", "ar", 2),  # harakat
+        ("می\u200cخواهم کتاب", "fa", 2),  # zero-width non-joiner inside a Persian word
+    ],
+)
+def test_combining_marks_stay_inside_words(text: str, lang: str, words: int) -> None:
+    from monitor.stories.features import features
+
+    assert len(features(text, "", lang).terms) == words

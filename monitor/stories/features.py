@@ -28,7 +28,17 @@ MAX_TITLE_TERMS = 20  # a headline rarely has more distinct words
 MAX_TEXT_TERMS = 20  # the lede's first distinct words, after those of the title
 _SEED = 0x5EED
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# A word: word characters and the combining marks inside words, which Python's \w leaves out
+# (Indic vowel signs and viramas, Thai and Lao vowels and tones, Hebrew points, Arabic harakat,
+# Latin combining accents, the zero-width (non-)joiners of Persian and Indic spelling).
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+    "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+    "\u0900-\u0963\u0966-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb4-\u0ebc"
+    "\u0ec8-\u0ecd\u0f18\u0f19\u0f35\u0f37\u0f39\u0f71-\u0f84\u102b-\u103e\u1056-\u1059"
+    "\u17b4-\u17d3\u1dc0-\u1dff\u200c\u200d\u20d0-\u20f0\ufe20-\ufe2f"
+)
+_WORD = re.compile(f"[\\w{_MARKS}]+", re.UNICODE)
 # Scripts written without spaces between words: Han, Hiragana, Katakana, Thai, Lao, Khmer,
 # Myanmar (Hangul is spaced, so its words are words).
 _UNSPACED = re.compile(
