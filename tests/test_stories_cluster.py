@@ -183,6 +183,21 @@ def test_any_script_is_clustered_and_its_copies_join(
     assert (copy.id == first.id) is has_words
 
 
+def test_a_long_text_is_read_from_its_start_only() -> None:
+    """A page-long body gives the same terms as its lede: the rest is never folded or stemmed
+    (a megabyte of text would otherwise cost the decision seconds)."""
+    from monitor.stories.features import features
+
+    lede = (
+        "Moscow said on Tuesday that some units were going back to their bases after military "
+        "drills near the border with Ukraine, according to a defence ministry statement. "
+    )
+    long = lede + "unrelated words follow here " * 40_000
+    assert features("Troops return", long, "en") == features("Troops return", lede, "en")
+    index = StoryIndex()
+    assert index.assign(Report("long", "x", 0.0, "Troops return", long, "en")).first
+
+
 def test_a_log_entry_is_compact_and_round_trips() -> None:
     """An entry of a long Arabic report with a 32-character alert id stays near 300 bytes."""
     item = max(load(), key=lambda i: len(i["title"]) + len(i["summary"]))

@@ -26,6 +26,10 @@ import snowballstemmer
 
 MAX_TITLE_TERMS = 20  # a headline rarely has more distinct words
 MAX_TEXT_TERMS = 20  # the lede's first distinct words, after those of the title
+# Only the start of a long text is read: its first distinct terms are all that is kept, and a
+# page's whole body (tens of kilobytes) would cost milliseconds to fold and stem.
+MAX_TITLE_CHARS = 600
+MAX_TEXT_CHARS = 3000
 _SEED = 0x5EED
 
 # A word: word characters and the combining marks inside words, which Python's \w leaves out
@@ -87,8 +91,10 @@ def features(title: str, text: str, lang: str | None = None) -> Features:
     """The hashed terms of a report's title and text (of its text alone when it has no
     title: a Telegram post or a bare block is all lede)."""
     algorithm = _BY_LANG.get((lang or "").split("-")[0].lower())
-    head = _distinct(map(_hash, terms(title, algorithm)), MAX_TITLE_TERMS, frozenset())
-    body = _distinct(map(_hash, terms(text, algorithm)), MAX_TEXT_TERMS, frozenset(head))
+    head_terms = terms(title[:MAX_TITLE_CHARS], algorithm)
+    head = _distinct(map(_hash, head_terms), MAX_TITLE_TERMS, frozenset())
+    body_terms = terms(text[:MAX_TEXT_CHARS], algorithm)
+    body = _distinct(map(_hash, body_terms), MAX_TEXT_TERMS, frozenset(head))
     if not head:  # no title: the text's first terms stand in for it
         return Features(body, ())
     return Features(head, body)
