@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -95,7 +94,8 @@ def config(path: Path, url: str, server: LocalHTTPServer) -> None:
     lines = [f'[redis]\nurl = "{url}"\nprefix = "{PREFIX}"\n', '[monitor]\ninterval = "2s"\n']
     lines += ['jitter = "0s"\n']
     for n in range(FEEDS):
-        lines.append(f'[[sources]]\nname = "feed-{n:02d}"\nurl = "{server.url(f"/feed-{n:02d}.xml")}"\n')
+        feed = server.url(f"/feed-{n:02d}.xml")
+        lines.append(f'[[sources]]\nname = "feed-{n:02d}"\nurl = "{feed}"\n')
     path.write_text("".join(lines))
 
 
@@ -120,7 +120,9 @@ def main() -> None:
         run(Path(args.keep or tmp), stories, others, args.digest)
 
 
-def run(work: Path, stories: list[dict[str, Any]], others: list[dict[str, Any]], digest: str) -> None:
+def run(
+    work: Path, stories: list[dict[str, Any]], others: list[dict[str, Any]], digest: str
+) -> None:
     work.mkdir(parents=True, exist_ok=True)
     server = LocalHTTPServer()
     server.start()
@@ -139,9 +141,24 @@ def run(work: Path, stories: list[dict[str, Any]], others: list[dict[str, Any]],
         with (
             started([str(NEWSMON), "run", *cfg], env=env, stdout=log, stderr=log),
             started([str(NEWSMON), "subscribe", "--stories", *cfg], env=env, stdout=lines_file),
-            started([str(NEWSMON), "forward", *cfg, "--webhook", receiver.url(), "--per-story",
-                     "--story-digest", digest], env=env, stdout=log, stderr=log),  # fmt: skip
-            started([str(NEWSMON), "web", *cfg, "--port", str(port)], env=env, stdout=log, stderr=log),
+            started(
+                [
+                    str(NEWSMON),
+                    "forward",
+                    *cfg,
+                    "--webhook",
+                    receiver.url(),
+                    "--per-story",
+                    "--story-digest",
+                    digest,
+                ],
+                env=env,
+                stdout=log,
+                stderr=log,
+            ),  # fmt: skip
+            started(
+                [str(NEWSMON), "web", *cfg, "--port", str(port)], env=env, stdout=log, stderr=log
+            ),  # fmt: skip
         ):
             wait_until(lambda: baselined(url), "the baseline of every feed", timeout=120)
             started_at = time.monotonic()
@@ -149,7 +166,7 @@ def run(work: Path, stories: list[dict[str, Any]], others: list[dict[str, Any]],
                 part = reports[wave::3]
                 desk.publish(part)
                 want = sum(len(p) for p in (reports[w::3] for w in range(wave + 1)))
-                wait_until(lambda: len(stream(url)) >= want, f"wave {wave + 1}", timeout=180)
+                wait_until(lambda n=want: len(stream(url)) >= n, f"wave {wave + 1}", timeout=180)
             found = time.monotonic() - started_at
             alerts = stream(url)
             wait_until(lambda: covered(receiver) >= len(alerts), "the digests", timeout=300)
@@ -188,8 +205,7 @@ def report(
     for event in [e for e, _ in Counter(r["event"] for r in reports).most_common(EVENTS)]:
         holding = Counter(s for s, ev in by_story.items() for e in ev if e == event)
         print(f"  {event}: {events[event]} reports in {len(holding)} stories {dict(holding)}")
-    text = lines.read_text(encoding="utf-8", "replace") if False else lines.read_bytes().decode()
-    shown = text.splitlines()
+    shown = lines.read_text(encoding="utf-8", errors="replace").splitlines()
     print(f"subscribe --stories: {len(shown)} lines for {len(alerts)} alerts, e.g.:")
     for line in shown[:4] + [ln for ln in shown if "+" in ln and "outlet" in ln][:3]:
         print("   ", line[:150])

@@ -98,7 +98,8 @@ class StoriesConfig:
 
     enabled: bool = True
     window: float = 48 * 3600.0  # a story ends this long after its last report
-    threshold: float = 0.5  # similarity at or above which a report joins a story
+    threshold: float = 0.3  # similarity to a story's centroid at which a report joins it
+    duplicate: float = 0.7  # share of terms with a report of a story that makes a copy of it
 
 
 ALERT_TYPES = ("item.new", "block.new", "block.edited", "block.removed")
@@ -330,12 +331,13 @@ def _redis(r: _Reader) -> RedisConfig:
 
 
 def _stories(r: _Reader) -> StoriesConfig:
-    r.only("enabled", "window", "threshold")
+    r.only("enabled", "window", "threshold", "duplicate")
     base = StoriesConfig()
     return StoriesConfig(
         enabled=r.get("enabled", bool, base.enabled),
         window=r.convert("window", parse_window, base.window),
         threshold=r.convert("threshold", parse_threshold, base.threshold),
+        duplicate=r.convert("duplicate", parse_threshold, base.duplicate),
     )
 
 

@@ -123,6 +123,7 @@ def test_env_overrides(tmp_path: Path) -> None:
         ("[stories]\nwindow = '10s'", "stories.window", 'between "1m" and "30d"'),
         ("[stories]\nthreshold = 1.5", "stories.threshold", "at most 1"),
         ("[stories]\nthreshold = '0.5'", "stories.threshold", "a number"),
+        ("[stories]\nduplicate = 0", "stories.duplicate", "above 0"),
         ("[stories]\nsimilarity = 0.5", "stories.similarity", "unknown key"),
         (
             "[[sources]]\nname='a'\nurl='x'\nfollow_links='yes'",
@@ -265,3 +266,14 @@ def test_a_toml_nested_past_the_stack_is_refused_naming_the_file(tmp_path: Path)
     with pytest.raises(ConfigError, match="not valid TOML: nested too deeply") as err:
         load_config(path, env={})
     assert str(path) in str(err.value)
+
+
+def test_the_stories_defaults_are_the_story_index_defaults() -> None:
+    """config keeps its own copy of [stories]' defaults (it does not import the index and its
+    libraries): they must be the ones `stories cluster` and the index use."""
+    from monitor.config import StoriesConfig
+    from monitor.stories import StorySettings
+
+    config, index = StoriesConfig(), StorySettings()
+    assert (config.window, config.threshold, config.duplicate) == (
+        index.window, index.threshold, index.duplicate)  # fmt: skip

@@ -20,6 +20,7 @@ from monitor.poll.stories import Assigner, report_of, story_field
 from monitor.store import Store, connect
 from monitor.store.storylog import PAGE, Line, StoryLog, Turn
 from monitor.stories import Entry, Report, StoryRef, StorySettings, decode_entry, encode_entry
+from monitor.stories.features import Features
 
 HEADLINE = "Russia says some troops returning to bases after drills near Ukraine"
 SETTINGS = StorySettings()
@@ -52,6 +53,9 @@ async def second(redis_url: str, prefix: str) -> AsyncIterator[Store]:
     await client.aclose()
 
 
+TROOPS = Features((1,), ())  # one term: what the entries carry does not matter here
+
+
 async def log_entries(store: Store) -> list[Entry]:
     return [decode_entry(line) for _id, line in await store.stories.read("0-0") if "[" in line]
 
@@ -59,11 +63,11 @@ async def log_entries(store: Store) -> list[Entry]:
 async def test_the_append_script_refuses_when_the_log_moved_on(store: Store) -> None:
     """An append names the last entry its caller applied; one made since refuses it, and a
     caller that applied it can append. Story starts are counted by source."""
-    line = Line(encode_entry(Entry("a1", "s-a1", "wire", 1.0, ("troops",))), True, "wire")
+    line = Line(encode_entry(Entry("a1", "s-a1", "wire", 1.0, TROOPS)), True, "wire")
     first = await store.stories.append("0-0", "t", 60_000, [line])
     assert first is not None and len(first) == 1
     assert await store.stories.append("0-0", "t", 60_000, [line]) is None
-    join = Line(encode_entry(Entry("b1", "s-a1", "desk", 2.0, ("troops",))), False, "desk")
+    join = Line(encode_entry(Entry("b1", "s-a1", "desk", 2.0, TROOPS)), False, "desk")
     assert await store.stories.append(first[0], "t", 60_000, [join]) is not None
     assert await store.stories.length() == 2
     assert await store.stories.firsts() == {"wire": 1}
@@ -229,7 +233,7 @@ async def test_the_turn_is_one_assigners_at_a_time_and_its_own_again(store: Stor
     """While one assigner holds the turn, no one else appends (a lone report's append cannot
     cut into its decisions); a turn left by its holder (an append whose reply was lost) is its
     own to take again; another waits for it, reading the log meanwhile."""
-    line = Line(encode_entry(Entry("a1", "s-a1", "wire", 1.0, ("troops",))), True, "wire")
+    line = Line(encode_entry(Entry("a1", "s-a1", "wire", 1.0, TROOPS)), True, "wire")
     assert (await store.stories.take_turn("mine", 5000, "0-0")).held
     assert await store.stories.append("0-0", "someone", 60_000, [line]) is None
     theirs = await store.stories.take_turn("theirs", 5000, "0-0")

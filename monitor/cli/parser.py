@@ -29,6 +29,7 @@ def build() -> argparse.ArgumentParser:
     _forward(sub, common)
     _web(sub, common)
     _redis(sub, common)
+    _stories(sub, common)
     status = sub.add_parser("status", parents=[common], help="every source's health, as a table")
     status.add_argument("--json", action="store_true", help="one JSON object a line")
     status.set_defaults(handler="sources:status")
@@ -262,6 +263,39 @@ def _desk_rules(fwd: argparse.ArgumentParser) -> None:
         metavar="N[/DURATION]",
         help="at most N alerts per keyword an hour (or per DURATION); the rest in a digest",
     )
+
+
+def _stories(sub: Any, common: argparse.ArgumentParser) -> None:
+    from monitor.stories.model import DEFAULT_DUPLICATE, DEFAULT_THRESHOLD
+
+    group = sub.add_parser("stories", parents=[common], help="story threads across sources")
+    ssub = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    cluster = ssub.add_parser(
+        "cluster",
+        parents=[common],
+        help="group a JSON-lines file of items into stories, offline (no Redis)",
+        description="Read one JSON object a line (id, source, published, title, summary; "
+        "optional lang, url), take the items in published order through the daemon's story "
+        'index and print one line a item: {"id": ..., "story": ..., "first": true|false}. '
+        "A file with bad lines is refused whole, each bad line named.",
+    )
+    cluster.add_argument("items", metavar="ITEMS.jsonl", help='the items ("-" reads stdin)')
+    cluster.add_argument(
+        "--window", default="48h", help="a story ends this long after its last report (48h)"
+    )
+    cluster.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"similarity to a story at which an item joins it, 0-1 ({DEFAULT_THRESHOLD})",
+    )
+    cluster.add_argument(
+        "--duplicate",
+        type=float,
+        default=DEFAULT_DUPLICATE,
+        help=f"share of terms making an item a copy of one in a story, 0-1 ({DEFAULT_DUPLICATE})",
+    )
+    cluster.set_defaults(handler="stories:cluster")
 
 
 def _port(value: str) -> int:

@@ -162,8 +162,8 @@ class Daemon:
             log.error("reload refused", error=str(exc))
             return
         if config.stories != self.config.stories:
-            # The mirror was read with the old window and threshold; every daemon on the Redis
-            # must decide alike, so the new ones take effect when the daemons restart.
+            # The mirror was read with the old settings; every daemon on the Redis must decide
+            # alike, so the new ones take effect when the daemons restart.
             log.warning("[stories] changed: it takes effect when the daemon restarts")
         self.config = replace(config, stories=self.config.stories)
         self.poller.caps = Caps(config.monitor.max_items, config.monitor.max_alerts)
@@ -301,7 +301,8 @@ def _assigner(config: Config, store: Store, observer: DaemonObserver) -> Assigne
     from monitor.stories import StorySettings
 
     c = config.stories
-    return Assigner(store.stories, StorySettings(c.window, c.threshold), observer=observer)
+    settings = StorySettings(c.window, c.threshold, c.duplicate)
+    return Assigner(store.stories, settings, observer=observer)
 
 
 def _once_status(report: OnceReport) -> int:

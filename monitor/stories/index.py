@@ -3,15 +3,35 @@
 ``decide`` only reads; ``apply`` records an entry. The daemon decides against its mirror of the
 Redis story log, asks Redis to append the entry only if the log has not grown meanwhile, and
 applies what the log holds, so every daemon's index holds the same entries in the same order.
+Everything ``apply`` builds (term frequencies, postings, signatures, centroids) follows from the
+entries and their order alone, so every mirror decides alike.
+
+How a report finds its story, in two steps, each looking at few stories:
+
+1. A copy: the MinHash LSH bands give the reports that may share most of its terms; one whose
+   estimated Jaccard is at least ``settings.duplicate`` makes the report join its story.
+2. A write-up: the postings of the report's rarest terms (fewest reports in the window) give
+   the stories that share them; the report joins the closest by IDF-weighted cosine to the
+   story's centroid, lowered with the time since the story's last report, if it reaches
+   ``settings.threshold``. Otherwise the report starts a story.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+import hashlib
+import heapq
+from array import array
+from collections import Counter
+from dataclasses import dataclass
 
-from monitor.stories.features import features, similarity
+from monitor.stories.copies import CopyIndex, signature
+from monitor.stories.features import Features, features
 from monitor.stories.model import Report, StorySettings
+from monitor.stories.story import Member, Story, cosine, norm, weighted, weights
+
+RARE_TERMS = 10  # a report looks up the postings of this many of its rarest terms
+RECENT_POSTINGS = 128  # of a term's postings, the most recent stories are looked at
+MAX_CANDIDATES = 8  # stories scored per report, those sharing the most rare terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +53,7 @@ class Entry:
     story: str
     source: str
     seen: float
-    features: tuple[str, ...]
+    features: Features
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,45 +64,50 @@ class Decision:
     ref: StoryRef
 
 
-@dataclass(slots=True)
-class _Story:
-    id: str
-    first_source: str
-    first_seen: float
-    last_seen: float
-    sources: set[str] = field(default_factory=set)
-    words: set[str] = field(default_factory=set)
-
-
 class StoryIndex:
     """Stories whose last report is within the window of the newest report seen."""
 
     def __init__(self, settings: StorySettings | None = None) -> None:
         self.settings = settings or StorySettings()
-        self._stories: dict[str, _Story] = {}
+        self._stories: dict[str, Story] = {}
+        self._by_num: dict[int, Story] = {}
         self._reports: dict[str, StoryRef] = {}
+        self._members: dict[int, Member] = {}
+        self._df: dict[int, int] = {}  # reports in the window holding a term
+        self._postings: dict[int, array[int]] = {}  # term -> numbers of stories holding it
+        self._copies = CopyIndex()
+        self._expiry: list[tuple[float, int]] = []  # (last seen, story number), a heap
+        self._next_story = 0
+        self._next_member = 0
+
+    def __len__(self) -> int:
+        """Reports in the window."""
+        return len(self._members)
+
+    @property
+    def stories(self) -> int:
+        """Stories in the window."""
+        return len(self._stories)
 
     def assign(self, report: Report) -> StoryRef:
         """Decide and apply at once (offline, and in tests)."""
         decision = self.decide(report)
-        self.apply(decision.entry)
-        return decision.ref
+        return self.apply(decision.entry)
 
     def decide(self, report: Report) -> Decision:
         """The story ``report`` joins (a new one when none is close enough); reads only."""
+        feats = features(report.title, report.text, report.lang)
         known = self._reports.get(report.id)
-        words = tuple(sorted(features(report.title, report.text)))
         if known is not None:
-            entry = Entry(report.id, known.id, report.source, report.seen, words)
-            return Decision(entry, known)
-        story = self._best(words, report.seen)
+            return Decision(self._entry(report, known.id, feats), known)
+        story = self._copied(feats, report.seen) or self._closest(feats, report.seen)
         if story is None:
-            entry = Entry(report.id, f"s-{report.id[:20]}", report.source, report.seen, words)
-            ref = StoryRef(entry.story, True, 1, report.source, report.seen)
-            return Decision(entry, ref)
-        sources = len(story.sources | {report.source})
+            story_id = new_story_id(report.id)
+            ref = StoryRef(story_id, True, 1, report.source, report.seen)
+            return Decision(self._entry(report, story_id, feats), ref)
+        sources = len(story.sources) + (report.source not in story.sources)
         ref = StoryRef(story.id, False, sources, story.first_source, story.first_seen)
-        return Decision(Entry(report.id, story.id, report.source, report.seen, words), ref)
+        return Decision(self._entry(report, story.id, feats), ref)
 
     def apply(self, entry: Entry) -> StoryRef:
         """Record an entry of the log (again is a no-op): its report's story as it stood."""
@@ -92,43 +117,115 @@ class StoryIndex:
         story = self._stories.get(entry.story)
         first = story is None
         if story is None:
-            story = _Story(entry.story, entry.source, entry.seen, entry.seen)
-            self._stories[entry.story] = story
-        story.sources.add(entry.source)
-        story.words |= set(entry.features)
-        story.last_seen = max(story.last_seen, entry.seen)
+            story = self._new_story(entry)
+        self._add_member(story, entry)
         ref = StoryRef(story.id, first, len(story.sources), story.first_source, story.first_seen)
         self._reports[entry.report] = ref
+        heapq.heappush(self._expiry, (story.last_seen, story.num))
         return ref
 
     def expire(self, now: float) -> None:
-        """Forget stories whose last report is older than the window."""
+        """Forget stories whose last report is older than the window, and their reports."""
         cutoff = now - self.settings.window
-        for key in [k for k, s in self._stories.items() if s.last_seen < cutoff]:
-            del self._stories[key]
+        while self._expiry and self._expiry[0][0] < cutoff:
+            last_seen, num = heapq.heappop(self._expiry)
+            story = self._by_num.get(num)
+            if story is not None and story.last_seen == last_seen:  # else it has grown since
+                self._drop(story)
 
-    def _best(self, words: tuple[str, ...], seen: float) -> _Story | None:
-        cutoff = seen - self.settings.window
-        scored = [
-            (similarity(words, s.words), s.id)
-            for s in self._stories.values()
-            if s.last_seen >= cutoff
-        ]
-        best = max(scored, default=(0.0, ""))
-        return self._stories[best[1]] if best[0] >= self.settings.threshold else None
+    def _entry(self, report: Report, story: str, feats: Features) -> Entry:
+        return Entry(report.id, story, report.source, report.seen, feats)
+
+    def _copied(self, feats: Features, seen: float) -> Story | None:
+        if not feats.terms:
+            return None
+        for _share, key in self._copies.copies(signature(feats.terms), self.settings.duplicate):
+            story = self._by_num[self._members[key].story]
+            if story.gap(seen) <= self.settings.window:
+                return story
+        return None
+
+    def _closest(self, feats: Features, seen: float) -> Story | None:
+        reports = len(self._members)
+        vec = weighted(weights(feats.terms, len(feats.title)), self._df, reports)
+        vec_norm = norm(vec)
+        best, best_score = None, self.settings.threshold
+        for story in self._candidates(feats.terms, seen):
+            similarity = cosine(vec, vec_norm, story.vector(), self._df, reports)
+            score = similarity * self._recency(story.gap(seen))
+            if score >= best_score:
+                best, best_score = story, score
+        return best
+
+    def _candidates(self, terms: tuple[int, ...], seen: float) -> list[Story]:
+        rare = sorted((df, term) for term in terms if (df := self._df.get(term, 0)) > 0)
+        hits: Counter[int] = Counter()
+        for _df, term in rare[:RARE_TERMS]:
+            hits.update(set(self._postings[term][-RECENT_POSTINGS:]))
+        found: list[Story] = []
+        for num, count in hits.most_common(4 * MAX_CANDIDATES):
+            if count < 2 and found:  # one shared rare term: chance, once a better one is in hand
+                break
+            story = self._by_num.get(num)
+            if story is not None and story.gap(seen) <= self.settings.window:
+                found.append(story)
+                if len(found) == MAX_CANDIDATES:
+                    break
+        return found
+
+    def _recency(self, gap: float) -> float:
+        """1 for a report beside the story's, down to 1/2 at the window's end."""
+        window = self.settings.window
+        return 1.0 - min(gap, window) / (2 * window)
+
+    def _new_story(self, entry: Entry) -> Story:
+        story = Story(entry.story, self._next_story, entry.source, entry.seen, entry.seen)
+        self._next_story += 1
+        self._stories[story.id] = story
+        self._by_num[story.num] = story
+        return story
+
+    def _add_member(self, story: Story, entry: Entry) -> None:
+        terms = entry.features.terms
+        packed = array("I", terms).tobytes()
+        key = self._next_member
+        self._next_member += 1
+        member = Member(entry.report, story.num, key, packed, len(entry.features.title))
+        posted = set(story.vector()) if story.members else set()
+        story.add(member, entry.source, entry.seen)
+        self._members[key] = member
+        for term in terms:
+            self._df[term] = self._df.get(term, 0) + 1
+            if term not in posted:
+                self._post(term, story.num)
+        if terms:
+            self._copies.add(key, signature(terms))
+
+    def _post(self, term: int, num: int) -> None:
+        postings = self._postings.get(term)
+        if postings is None:
+            self._postings[term] = array("I", [num])
+            return
+        postings.append(num)
+        if len(postings) > 2 * RECENT_POSTINGS:  # only the recent ones are ever read
+            del postings[:-RECENT_POSTINGS]
+
+    def _drop(self, story: Story) -> None:
+        for member in story.members:
+            for term in member.unpacked():
+                left = self._df[term] - 1
+                if left:
+                    self._df[term] = left
+                else:
+                    del self._df[term]
+                    self._postings.pop(term, None)
+            self._copies.remove(member.key)
+            del self._members[member.key]
+            self._reports.pop(member.report, None)
+        del self._stories[story.id]
+        del self._by_num[story.num]
 
 
-def encode_entry(entry: Entry) -> str:
-    """An entry as one compact JSON line of the Redis story log (its memory is the index's
-    cost per report, budgeted at under 1 KiB)."""
-    record = [entry.report, entry.story, entry.source, round(entry.seen, 3), list(entry.features)]
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-
-
-def decode_entry(line: str) -> Entry:
-    """The entry ``encode_entry`` wrote; ValueError when the line is not one."""
-    try:
-        report, story, source, seen, words = json.loads(line)
-        return Entry(str(report), str(story), str(source), float(seen), tuple(map(str, words)))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"not a story log entry: {line[:80]!r}") from exc
+def new_story_id(report_id: str) -> str:
+    """A story's id, from its first report's: the same on every daemon that decides it."""
+    return "s-" + hashlib.blake2b(report_id.encode(), digest_size=6).hexdigest()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_WINDOW = 48 * 3600.0  # a story ends this long after its last report
+DEFAULT_THRESHOLD = 0.3  # see StorySettings.threshold
+DEFAULT_DUPLICATE = 0.7  # see StorySettings.duplicate
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,24 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class StorySettings:
-    """``[stories]`` in the config, and the options of ``stories cluster``."""
+    """``[stories]`` in the config, and the options of ``stories cluster``.
+
+    ``threshold`` is the similarity at or above which a report joins a story: the cosine of
+    the report's and the story's centroid term vectors (each term weighed by its inverse
+    document frequency in the window, a title term twice a text term), lowered as the time
+    since the story's last report nears the window (by up to half, at the window's end).
+    ``duplicate`` is the share of shared terms (Jaccard, estimated by MinHash) at or above
+    which a report is a copy of one already in a story and joins it whatever the cosine.
+    """
 
     window: float = DEFAULT_WINDOW
-    threshold: float = 0.5  # similarity at or above which a report joins a story
+    threshold: float = DEFAULT_THRESHOLD
+    duplicate: float = DEFAULT_DUPLICATE
+
+    def __post_init__(self) -> None:
+        if not self.window > 0:
+            raise ValueError(f"window: must be more than 0 seconds, not {self.window!r}")
+        for name in ("threshold", "duplicate"):
+            value = getattr(self, name)
+            if not 0 < value <= 1:
+                raise ValueError(f"{name}: must be more than 0 and at most 1, not {value!r}")
