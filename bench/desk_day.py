@@ -106,8 +106,8 @@ def stream(url: str) -> list[dict[str, Any]]:
 
 def baselined(url: str) -> bool:
     client = redis.Redis.from_url(url, decode_responses=True)
-    states = [client.hgetall(f"{PREFIX}:source:feed-{n:02d}") for n in range(FEEDS)]
-    return all(s.get("baselined") for s in states)
+    states = [client.hgetall(f"{PREFIX}:src:feed-{n:02d}") for n in range(FEEDS)]
+    return all(s.get("baselined") == "1" for s in states)
 
 
 def main() -> None:
