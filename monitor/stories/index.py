@@ -12,8 +12,9 @@ How a report finds its story, in two steps, each looking at few stories:
    estimated Jaccard is at least ``settings.duplicate`` makes the report join its story.
 2. A write-up: the postings of the report's rarest terms (fewest reports in the window) give
    the stories that share them; the report joins the closest by IDF-weighted cosine to the
-   story's centroid, lowered with the time since the story's last report, if it reaches
-   ``settings.threshold``. Otherwise the report starts a story.
+   story's centroid (or, when that is at least half the threshold, to one of the story's latest
+   reports, discounted), lowered with the time since the story's last report, if it reaches
+   ``settings.threshold`` (a little less for a short report). Otherwise it starts a story.
 """
 
 from __future__ import annotations
