@@ -12,8 +12,9 @@ How a report finds its story, in two steps, each looking at few stories:
    estimated Jaccard is at least ``settings.duplicate`` makes the report join its story.
 2. A write-up: the postings of the report's rarest terms (fewest reports in the window) give
    the stories that share them; the report joins the closest by IDF-weighted cosine to the
-   story's centroid, lowered with the time since the story's last report, if it reaches
-   ``settings.threshold``. Otherwise the report starts a story.
+   story's centroid (or, when that is at least half the threshold, to one of the story's latest
+   reports, discounted), lowered with the time since the story's last report, if it reaches
+   ``settings.threshold`` (a little less for a short report). Otherwise it starts a story.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ from monitor.stories.story import Member, Story, cosine, norm, weighted, weights
 RARE_TERMS = 10  # a report looks up the postings of this many of its rarest terms
 RECENT_POSTINGS = 128  # of a term's postings, the most recent stories are looked at
 MAX_CANDIDATES = 8  # stories scored per report, those sharing the most rare terms
+# A report may join by its cosine to one of a story's RECENT_MEMBERS latest reports, times
+# MEMBER_DISCOUNT (a stricter bar than the centroid's), if its cosine to the centroid is at
+# least MEMBER_GATE of the threshold: near the story as a whole, nearer its newest phase.
+RECENT_MEMBERS = 4
+MEMBER_DISCOUNT = 0.9
+MEMBER_GATE = 0.5
+# A short report (SHORT_TERMS terms or fewer: a headline with no lede, as Google News gives)
+# joins at SHORT_REPORT of the threshold: with few terms its cosine is coarse (two headlines
+# of 8 terms sharing 2 that weigh alike score 0.25), where reports with ledes share more.
+SHORT_TERMS = 15
+SHORT_REPORT = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +162,25 @@ class StoryIndex:
         vec = weighted(weights(feats.terms, len(feats.title)), self._df, reports)
         vec_norm = norm(vec)
         best, best_score = None, self.settings.threshold
+        if len(feats.terms) <= SHORT_TERMS:  # a headline alone: a coarser cosine
+            best_score *= SHORT_REPORT
         for story in self._candidates(feats.terms, seen):
-            similarity = cosine(vec, vec_norm, story.vector(), self._df, reports)
-            score = similarity * self._recency(story.gap(seen))
+            score = self._similarity(vec, vec_norm, story) * self._recency(story.gap(seen))
             if score >= best_score:
                 best, best_score = story, score
         return best
+
+    def _similarity(self, vec: dict[int, float], vec_norm: float, story: Story) -> float:
+        """Cosine to the centroid, or to one of the story's latest reports (discounted) when
+        the centroid is not far: a developing story's next phase continues its newest one."""
+        reports = len(self._members)
+        similarity = cosine(vec, vec_norm, story.vector(), self._df, reports)
+        if similarity < MEMBER_GATE * self.settings.threshold or len(story.members) < 2:
+            return similarity
+        for member in story.members[-RECENT_MEMBERS:]:
+            near = cosine(vec, vec_norm, member.vector(), self._df, reports) * MEMBER_DISCOUNT
+            similarity = max(similarity, near)
+        return similarity
 
     def _candidates(self, terms: tuple[int, ...], seen: float) -> list[Story]:
         rare = sorted((df, term) for term in terms if (df := self._df.get(term, 0)) > 0)

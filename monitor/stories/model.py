@@ -27,8 +27,10 @@ class StorySettings:
 
     ``threshold`` is the similarity at or above which a report joins a story: the cosine of
     the report's and the story's centroid term vectors (each term weighed by its inverse
-    document frequency in the window, a title term twice a text term), lowered as the time
-    since the story's last report nears the window (by up to half, at the window's end).
+    document frequency in the window, a title term twice a text term), or 0.9 of its cosine to
+    one of the story's latest reports when the centroid's is at least half the threshold (a
+    short report needs 0.9 of the threshold), lowered as the time since the story's last
+    report nears the window (by up to half, at the window's end).
     ``duplicate`` is the share of shared terms (Jaccard, estimated by MinHash) at or above
     which a report is a copy of one already in a story and joins it whatever the cosine.
     """
