@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -277,3 +279,28 @@ def test_the_stories_defaults_are_the_story_index_defaults() -> None:
     config, index = StoriesConfig(), StorySettings()
     assert (config.window, config.threshold, config.duplicate) == (
         index.window, index.threshold, index.duplicate)  # fmt: skip
+
+
+# What a process that reads only its config must not load: the Redis client (`store/`),
+# the fetcher, the parsers, the scheduler and the story index with its similarity libraries.
+NOT_FOR_CONFIG = (
+    "redis", "aiohttp", "lxml", "feedparser", "apscheduler", "rensa", "structlog",
+    "monitor.store", "monitor.stories", "monitor.sources.registry", "monitor.poll",
+)  # fmt: skip
+
+
+def test_importing_config_loads_no_heavy_library() -> None:
+    """`monitor.config` stays in layer 1 whatever its modules: a fresh interpreter that
+    imports it and loads a config has none of the adapters' libraries in sys.modules."""
+    probe = (
+        "import sys\n"
+        "from monitor.config import config_from_mapping\n"
+        "config_from_mapping({'sources': [{'name': 'a', 'url': 'https://example.com/'}],"
+        " 'keywords': [{'name': 'k', 'query': 'embargo'}]})\n"
+        f"print(sorted(m for m in {NOT_FOR_CONFIG!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
