@@ -8,7 +8,7 @@ along with reports of other stories of the same day, published in three waves. I
 each consumer got: alerts and stories on the stream against the set's events, the subscriber's
 lines, and the webhook's first reports and digests, with every alert accounted for once::
 
-    .venv/bin/python bench/desk_day.py [--digest 15s] [--keep DIR]
+    .venv/bin/python bench/desk_day.py [--set items|heldout|uci] [--digest 15s] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ EVENTS = 5
 PREFIX = "desk"
 
 
-def load_set() -> list[dict[str, Any]]:
-    path = ROOT / "bench" / "data" / "stories" / "items.jsonl"
+def load_set(name: str) -> list[dict[str, Any]]:
+    path = ROOT / "bench" / "data" / "stories" / f"{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
@@ -114,8 +114,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--digest", default="15s", help="forward --story-digest")
     parser.add_argument("--keep", type=Path, help="keep the run's files (logs) here")
+    parser.add_argument("--set", default="items", help="which labelled set: items, heldout, uci")
     args = parser.parse_args()
-    stories, others = pick(load_set())
+    stories, others = pick(load_set(args.set))
     with tempfile.TemporaryDirectory() as tmp:
         run(Path(args.keep or tmp), stories, others, args.digest)
 
