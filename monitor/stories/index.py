@@ -154,15 +154,22 @@ class StoryIndex:
         reports = len(self._members)
         vec = weighted(weights(feats.terms, len(feats.title)), self._df, reports)
         vec_norm = norm(vec)
-        best, best_score = None, self.settings.threshold
-        for story in self._candidates(feats.terms, seen):
+        # The best score wins, and of equal scores the later candidate. The candidates are
+        # scored most promising first (by an upper bound of their score), and those whose
+        # bound cannot reach the best so far are never scored: their cosine is the cost.
+        bounded = []
+        for pos, story in enumerate(self._candidates(feats.terms, seen)):
             centroid, recency = story.vector(), self._recency(story.gap(seen))
-            if _bound(vec, vec_norm, centroid) * recency < best_score - _SLACK:
-                continue  # cannot reach the best so far: its cosine is not worth computing
-            similarity = cosine(vec, vec_norm, centroid, self._log_df, reports)
-            score = similarity * recency
-            if score >= best_score:
-                best, best_score = story, score
+            bound = _bound(vec, vec_norm, centroid) * recency
+            bounded.append((bound, pos, story, centroid, recency))
+        bounded.sort(key=itemgetter(0, 1), reverse=True)
+        best, best_score, best_pos = None, self.settings.threshold, -1
+        for bound, pos, story, centroid, recency in bounded:
+            if bound < best_score - _SLACK:
+                break
+            score = cosine(vec, vec_norm, centroid, self._log_df, reports) * recency
+            if score > best_score or (score == best_score and pos > best_pos):
+                best, best_score, best_pos = story, score, pos
         return best
 
     def _candidates(self, terms: tuple[int, ...], seen: float) -> list[Story]:
