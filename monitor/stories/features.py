@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -91,10 +91,8 @@ def features(title: str, text: str, lang: str | None = None) -> Features:
     """The hashed terms of a report's title and text (of its text alone when it has no
     title: a Telegram post or a bare block is all lede)."""
     algorithm = _BY_LANG.get((lang or "").split("-")[0].lower())
-    head_terms = terms(title[:MAX_TITLE_CHARS], algorithm)
-    head = _distinct(map(_hash, head_terms), MAX_TITLE_TERMS, frozenset())
-    body_terms = terms(text[:MAX_TEXT_CHARS], algorithm)
-    body = _distinct(map(_hash, body_terms), MAX_TEXT_TERMS, frozenset(head))
+    head = _distinct(_hashes(title[:MAX_TITLE_CHARS], algorithm), MAX_TITLE_TERMS, frozenset())
+    body = _distinct(_hashes(text[:MAX_TEXT_CHARS], algorithm), MAX_TEXT_TERMS, frozenset(head))
     if not head:  # no title: the text's first terms stand in for it
         return Features(body, ())
     return Features(head, body)
@@ -102,11 +100,27 @@ def features(title: str, text: str, lang: str | None = None) -> Features:
 
 def terms(text: str, algorithm: str | None = None) -> list[str]:
     """The stemmed terms of ``text``, in order (repeats included)."""
+    return list(_iter_terms(text, algorithm))
+
+
+def _iter_terms(text: str, algorithm: str | None) -> Iterator[str]:
     folded = unicodedata.normalize("NFKC", text).casefold()
-    found: list[str] = []
     for word in _WORD.findall(folded):
-        found.extend(_word_terms(word, algorithm))
-    return found
+        yield from _word_terms(word, algorithm)
+
+
+def _hashes(text: str, algorithm: str | None) -> Iterator[int]:
+    """The hashed terms of ``text``, in order. Lazy: ``features`` keeps a report's first
+    distinct terms and stops there, so the words of a long text after them are never read."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    for word in _WORD.findall(folded):
+        yield from _word_hashes(word, algorithm)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_hashes(word: str, algorithm: str | None) -> tuple[int, ...]:
+    """A folded word's hashed terms; cached, as news repeats its words from report to report."""
+    return tuple(map(_hash, _word_terms(word, algorithm)))
 
 
 def _word_terms(word: str, algorithm: str | None) -> list[str]:

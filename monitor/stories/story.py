@@ -99,20 +99,20 @@ def norm(vec: Mapping[int, float]) -> float:
 
 def cosine(
     report: Mapping[int, float], report_norm: float, story: Mapping[int, int],
-    df: Mapping[int, int], reports: int,
+    log_df: Mapping[int, float], reports: int,
 ) -> float:  # fmt: skip
     """The cosine of a report's IDF-weighted vector and a story's centroid weighted alike.
 
     The story's side is weighed here, term by term, with the IDF of the moment: the hot loop
-    of a decision, so IDF is inlined (log(n+1) once, then one log a term).
+    of a decision, so IDF is inlined (log(n+1) once, then each term's log(df+1), which
+    ``log_df`` holds, kept by the index as the frequencies change).
     """
     dot = 0.0
     story_norm = 0.0
     base = math.log(reports + 1) + 1.0
-    log = math.log
-    get = df.get
+    get = log_df.get
     for term, weight in story.items():
-        value = weight * (base - log(get(term, 0) + 1))
+        value = weight * (base - get(term, 0.0))
         story_norm += value * value
         mine = report.get(term)
         if mine is not None:
