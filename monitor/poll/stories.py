@@ -32,6 +32,7 @@ from monitor.store.group import Grouped
 from monitor.store.storylog import PAGE, Line, StoryLog
 from monitor.stories import Report, StoryRef, StorySettings, decode_entry, encode_entry
 from monitor.stories.mirror import Mirror, entry_time
+from monitor.stories.model import epoch
 
 log = structlog.get_logger("newsmon.stories")
 
@@ -247,13 +248,10 @@ def _cut(text: str) -> str:
 
 
 def _epoch(stamp: object) -> float | None:
-    """Epoch seconds of an ISO time (one without a zone taken as UTC), else None."""
+    """Epoch seconds of an alert's ISO time, else None (absent, or not a time)."""
     if not isinstance(stamp, str) or not stamp:
         return None
     try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return epoch(stamp)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()

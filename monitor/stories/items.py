@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from monitor.stories.model import Report
+from monitor.stories.model import Report, epoch
 
 MAX_PROBLEMS = 20
 _REQUIRED = ("id", "source", "published", "title", "summary")
@@ -83,13 +82,9 @@ def _report(line: str) -> Report:
 
 
 def _epoch(published: str) -> float:
-    """Epoch seconds of an ISO 8601 time; one without a zone is taken as UTC."""
     try:
-        when = datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
+        return epoch(published)
     except ValueError:
         raise ValueError(
             f'published: {published[:40]!r} is not an ISO 8601 time like "2026-10-04T21:30:20Z"'
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.timestamp()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 DEFAULT_WINDOW = 48 * 3600.0  # a story ends this long after its last report
 DEFAULT_THRESHOLD = 0.3  # see StorySettings.threshold
@@ -46,3 +47,12 @@ class StorySettings:
             value = getattr(self, name)
             if not 0 < value <= 1:
                 raise ValueError(f"{name}: must be more than 0 and at most 1, not {value!r}")
+
+
+def epoch(stamp: str) -> float:
+    """Epoch seconds of an ISO 8601 time, one without a zone taken as UTC (a report's
+    ``seen``, offline and in the daemon alike); ValueError when it is not one."""
+    moment = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
